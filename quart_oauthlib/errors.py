@@ -1,0 +1,188 @@
+"""Every exception quart-oauthlib raises of its own.
+
+Protocol errors answered by a token endpoint (``invalid_grant``,
+``access_denied``, ...) stay oauthlib's own classes
+(:class:`oauthlib.oauth2.OAuth2Error` subclasses), as in requests-oauthlib,
+so existing ``except InvalidGrantError`` code keeps working. Everything else
+is one of these::
+
+    QuartOAuthlibError
+    ├── ConfigurationError (ValueError)        bad settings, caught early
+    ├── TokenError
+    │   ├── TokenNotFoundError                 no token where one is needed
+    │   └── TokenRefreshError                  automatic refresh failed; old token kept
+    ├── ProviderError                          the provider answered something unusable
+    │   ├── TokenResponseError                 a token endpoint answer that is no token
+    │   ├── TokenRequestDenied (ValueError)    OAuth 1: request/access token refused
+    │   └── TokenMissing (ValueError)          OAuth 1: answer lacks ``oauth_token``
+    ├── VerifierMissing (ValueError)           OAuth 1: no verifier for the access token
+    └── DeadlineExceeded (TimeoutError)        a token request took longer than allowed
+
+:class:`TokenUpdated` is not an error: it is the ``Warning`` the seed API raises
+to hand a refreshed token to a caller that set no ``token_updater``.
+
+No message or ``repr`` here ever contains a token, secret, verifier or code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "DeadlineExceeded",
+    "ProviderError",
+    "QuartOAuthlibError",
+    "TokenError",
+    "TokenMissing",
+    "TokenNotFoundError",
+    "TokenRefreshError",
+    "TokenRequestDenied",
+    "TokenResponseError",
+    "TokenUpdated",
+    "VerifierMissing",
+]
+
+_EXCERPT_CHARS = 200
+
+
+class QuartOAuthlibError(Exception):
+    """Base class of every quart-oauthlib error."""
+
+
+class ConfigurationError(QuartOAuthlibError, ValueError):
+    """The library or a provider was configured wrongly."""
+
+
+class TokenError(QuartOAuthlibError):
+    """Something is wrong with the token we hold (not with what a provider said)."""
+
+
+class TokenNotFoundError(TokenError):
+    """An authorized request was asked for, but no token is available."""
+
+
+class TokenRefreshError(TokenError):
+    """An automatic token refresh failed; the previous token is still in place.
+
+    Attributes:
+        error: The RFC 6749 §5.2 error code the provider answered
+            (``"invalid_grant"`` ...), or ``None`` when the refresh failed
+            for another reason (network, unusable answer). The original
+            exception is chained as ``__cause__``.
+        description: The provider's ``error_description``, if any.
+    """
+
+    def __init__(self, message: str, *, error: str | None = None, description: str | None = None):
+        super().__init__(message)
+        self.error = error
+        self.description = description
+
+    @property
+    def needs_login(self) -> bool:
+        """True when the grant itself is dead and only a new login helps."""
+        return self.error in {"invalid_grant", "unauthorized_client", "invalid_client"}
+
+
+class ProviderError(QuartOAuthlibError):
+    """The provider answered something we cannot use.
+
+    Attributes:
+        status: The HTTP status of the answer, when there was one.
+        error: The RFC 6749 §5.2 ``error`` code, when the answer had one.
+        description: The ``error_description``, when the answer had one.
+        uri: The ``error_uri``, when the answer had one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error: str | None = None,
+        description: str | None = None,
+        uri: str | None = None,
+    ):
+        super().__init__(message)
+        self.status = status
+        self.error = error
+        self.description = description
+        self.uri = uri
+
+
+class TokenResponseError(ProviderError):
+    """A token endpoint answered, but not with a usable token.
+
+    The message names the status and the content type, and quotes a short
+    excerpt of a non-JSON body (an HTML error page, say). A JSON body is
+    described by its keys only, so that a partial token never reaches a log.
+
+    Attributes:
+        content_type: The ``Content-Type`` of the answer.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        content_type: str | None = None,
+        error: str | None = None,
+        description: str | None = None,
+        uri: str | None = None,
+    ):
+        super().__init__(message, status=status, error=error, description=description, uri=uri)
+        self.content_type = content_type
+
+
+class TokenRequestDenied(ProviderError, ValueError):
+    """OAuth 1: the provider refused to issue a request or access token.
+
+    ``status_code`` and ``text`` keep requests-oauthlib's spelling.
+    """
+
+    def __init__(self, message: str, *, status: int, text: str):
+        super().__init__(message, status=status)
+        self.text = text
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status the provider answered (requests-oauthlib's name)."""
+        return self.status or 0
+
+
+class TokenMissing(ProviderError, ValueError):
+    """OAuth 1: the provider's answer has no ``oauth_token``."""
+
+    def __init__(self, message: str, *, status: int | None = None, keys: list[str] | None = None):
+        super().__init__(message, status=status)
+        self.keys = keys or []
+
+
+class VerifierMissing(QuartOAuthlibError, ValueError):
+    """OAuth 1: an access token was asked for without a verifier."""
+
+
+class DeadlineExceeded(QuartOAuthlibError, TimeoutError):
+    """A token request did not complete within its total deadline."""
+
+
+class TokenUpdated(Warning):  # noqa: N818 -- the seed API's name, kept for compatibility
+    """Raised with the new token when a session refreshed it and has no ``token_updater``.
+
+    Attributes:
+        token: The new token. The session already uses it; save it.
+    """
+
+    def __init__(self, token: Mapping[str, Any]):
+        super().__init__("The token was refreshed; save TokenUpdated.token.")
+        self.token = token
+
+
+def excerpt(text: str) -> str:
+    """A short, single-line excerpt of a provider's non-JSON answer, for messages."""
+    flat = " ".join(text.split())
+    if len(flat) > _EXCERPT_CHARS:
+        return flat[:_EXCERPT_CHARS] + "..."
+    return flat
