@@ -16,7 +16,7 @@ is one of these::
     │   ├── TokenRequestDenied (ValueError)    OAuth 1: request/access token refused
     │   └── TokenMissing (ValueError)          OAuth 1: answer lacks ``oauth_token``
     ├── VerifierMissing (ValueError)           OAuth 1: no verifier for the access token
-    └── DeadlineExceeded (TimeoutError)        a token request took longer than allowed
+    └── DeadlineExceededError (TimeoutError)     a token request took longer than allowed
 
 :class:`TokenUpdated` is not an error: it is the ``Warning`` the seed API raises
 to hand a refreshed token to a caller that set no ``token_updater``.
@@ -31,7 +31,7 @@ from typing import Any
 
 __all__ = [
     "ConfigurationError",
-    "DeadlineExceeded",
+    "DeadlineExceededError",
     "ProviderError",
     "QuartOAuthlibError",
     "TokenError",
@@ -136,7 +136,7 @@ class TokenResponseError(ProviderError):
         self.content_type = content_type
 
 
-class TokenRequestDenied(ProviderError, ValueError):
+class TokenRequestDenied(ProviderError, ValueError):  # noqa: N818 -- requests-oauthlib name
     """OAuth 1: the provider refused to issue a request or access token.
 
     ``status_code`` and ``text`` keep requests-oauthlib's spelling.
@@ -152,7 +152,7 @@ class TokenRequestDenied(ProviderError, ValueError):
         return self.status or 0
 
 
-class TokenMissing(ProviderError, ValueError):
+class TokenMissing(ProviderError, ValueError):  # noqa: N818 -- requests-oauthlib name
     """OAuth 1: the provider's answer has no ``oauth_token``."""
 
     def __init__(self, message: str, *, status: int | None = None, keys: list[str] | None = None):
@@ -160,11 +160,11 @@ class TokenMissing(ProviderError, ValueError):
         self.keys = keys or []
 
 
-class VerifierMissing(QuartOAuthlibError, ValueError):
+class VerifierMissing(QuartOAuthlibError, ValueError):  # noqa: N818 -- requests-oauthlib name
     """OAuth 1: an access token was asked for without a verifier."""
 
 
-class DeadlineExceeded(QuartOAuthlibError, TimeoutError):
+class DeadlineExceededError(QuartOAuthlibError, TimeoutError):
     """A token request did not complete within its total deadline."""
 
 

@@ -16,11 +16,11 @@ from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
 import aiohttp
-from oauthlib.common import is_secure_transport
 from oauthlib.oauth2 import InsecureTransportError
+from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from yarl import URL
 
-from ..errors import DeadlineExceeded, TokenResponseError
+from ..errors import DeadlineExceededError, TokenResponseError
 
 T = TypeVar("T")
 
@@ -126,14 +126,14 @@ async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
 
 
 async def with_deadline(awaitable: Awaitable[T], seconds: float | None, what: str) -> T:
-    """Await ``awaitable`` within ``seconds`` in total, or raise DeadlineExceeded."""
+    """Await ``awaitable`` within ``seconds`` in total, or raise DeadlineExceededError."""
     try:
         async with asyncio.timeout(seconds):
             return await awaitable
     except TimeoutError as exc:
-        if isinstance(exc, DeadlineExceeded):
+        if isinstance(exc, DeadlineExceededError):
             raise
-        raise DeadlineExceeded(f"{what} took longer than {seconds} seconds.") from exc
+        raise DeadlineExceededError(f"{what} took longer than {seconds} seconds.") from exc
 
 
 async def maybe_await(value: T | Awaitable[T]) -> T:

@@ -1,0 +1,179 @@
+"""Putting an OAuth 2 token on a request: shared by ``OAuth2Session`` and the
+``OAuth2`` middleware for a plain ``aiohttp.ClientSession``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from contextvars import ContextVar
+from typing import Any, Final
+
+import aiohttp
+from oauthlib.oauth2 import Client, TokenExpiredError, WebApplicationClient
+from oauthlib.oauth2.rfc6749.clients.base import AUTH_HEADER
+from oauthlib.oauth2.rfc6749.parameters import parse_expires
+from yarl import URL
+
+from ..errors import ConfigurationError
+from ._transport import REDIRECT_STATUSES, require_secure_transport
+
+#: Refresh this many seconds before the provider's expiry, for clock skew and latency.
+DEFAULT_REFRESH_MARGIN: Final = 30.0
+
+_base_add_token = Client.add_token
+
+
+def expires_at_of(token: Mapping[str, Any]) -> float | None:
+    """When a token expires (epoch seconds), from ``expires_at`` or ``expires_in``."""
+    if not token:
+        return None
+    return parse_expires(dict(token))[2]
+
+
+def load_token(client: Client, token: Mapping[str, Any] | None) -> None:
+    """Give an oauthlib client a token (or none), as requests-oauthlib's setter does."""
+    client.token = dict(token) if token else {}
+    client.access_token = None
+    client.refresh_token = None
+    # oauthlib's own expiry bookkeeping, absent from its stubs; reset with the token.
+    setattr(client, "_expires_at", None)  # noqa: B010
+    if token:
+        client.populate_token_attributes(dict(token))
+
+
+def is_expired(expires_at: float | None, margin: float) -> bool:
+    """True if a token expiring at ``expires_at`` should no longer be sent."""
+    return expires_at is not None and expires_at - margin <= time.time()
+
+
+def authorization_value(client: Client) -> str | None:
+    """The ``Authorization`` value for the common case, or None to let oauthlib decide.
+
+    Bearer tokens in the header are by far the most common shape; building the
+    header directly skips oauthlib's generic path on every request.
+    """
+    if (
+        type(client).add_token is _base_add_token
+        and client.default_token_placement == AUTH_HEADER
+        and str(client.token_type).lower() == "bearer"
+        and client.access_token
+    ):
+        return f"Bearer {client.access_token}"
+    return None
+
+
+def add_token(
+    client: Client, method: str, url: str, headers: dict[str, str], body: Any
+) -> tuple[str, dict[str, str], Any]:
+    """Put the client's token on a request (header, query or body, as configured)."""
+    value = authorization_value(client)
+    if value is not None:
+        headers["Authorization"] = value
+        return url, headers, body
+    new_url, new_headers, new_body = client.add_token(
+        url,
+        http_method=method,  # type: ignore[arg-type]  # stubs want a Literal; any verb works
+        body=body,
+        headers=headers,
+    )
+    return new_url, dict(new_headers or {}), new_body
+
+
+# The origin of the request that started a redirect chain, and the URL the
+# chain goes to next. aiohttp runs middlewares on every hop; this is how a hop
+# knows it is one, so the token never follows a redirect to another origin.
+_redirect_chain: ContextVar[tuple[URL, URL] | None] = ContextVar(
+    "quart_oauthlib_redirect_chain", default=None
+)
+
+
+def chain_origin(url: URL) -> URL:
+    """The origin of the first request of the redirect chain ``url`` belongs to."""
+    chain = _redirect_chain.get()
+    if chain is not None and chain[1] == url.with_fragment(None):
+        return chain[0]
+    return url.origin()
+
+
+def note_response(origin: URL, response: aiohttp.ClientResponse) -> None:
+    """Remember where a redirect answer leads, for :func:`chain_origin`."""
+    location = response.headers.get("Location")
+    if response.status in REDIRECT_STATUSES and location:
+        try:
+            target = response.url.join(URL(location)).with_fragment(None)
+        except ValueError:
+            _redirect_chain.set(None)
+            return
+        _redirect_chain.set((origin, target))
+    elif _redirect_chain.get() is not None:
+        _redirect_chain.set(None)
+
+
+class OAuth2:
+    """Adds an OAuth 2 token to every request of an ``aiohttp.ClientSession`` you own.
+
+    An aiohttp client middleware::
+
+        auth = OAuth2(client_id, token=token)
+        async with aiohttp.ClientSession(middlewares=(auth,)) as http:
+            resp = await http.get("https://api.example.com/me")
+
+    The token goes in the ``Authorization`` header, and never to another origin
+    than the one a request was made to (redirects across origins drop it).
+    An expired token raises ``oauthlib.oauth2.TokenExpiredError``; for automatic
+    refresh use :class:`~quart_oauthlib.OAuth2Session`.
+
+    Args:
+        client_id: The client id, when ``client`` is not given.
+        client: An ``oauthlib.oauth2.Client`` (``WebApplicationClient`` by default).
+        token: The token dict.
+        refresh_margin: Treat the token as expired this many seconds early.
+    """
+
+    __slots__ = ("_client", "_expires_at", "refresh_margin")
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client: Client | None = None,
+        token: Mapping[str, Any] | None = None,
+        *,
+        refresh_margin: float = 0.0,
+    ):
+        self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
+        if self._client.default_token_placement != AUTH_HEADER:
+            raise ConfigurationError(
+                "The OAuth2 middleware puts tokens in the Authorization header only; "
+                "use OAuth2Session for query or body placement."
+            )
+        self.refresh_margin = refresh_margin
+        self._expires_at: float | None = None
+        self.token = token or {}
+
+    @property
+    def token(self) -> dict[str, Any]:
+        """The token dict in use."""
+        token: dict[str, Any] = self._client.token
+        return token
+
+    @token.setter
+    def token(self, value: Mapping[str, Any]) -> None:
+        load_token(self._client, value)
+        self._expires_at = expires_at_of(value)
+
+    async def __call__(
+        self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        """Sign ``request`` (unless it is a cross-origin redirect hop) and send it."""
+        origin = chain_origin(request.url)
+        if self._client.access_token and request.url.origin() == origin:
+            if is_expired(self._expires_at, self.refresh_margin):
+                raise TokenExpiredError()
+            require_secure_transport(request.url)
+            headers: dict[str, str] = {}
+            add_token(self._client, request.method, str(request.url), headers, None)
+            request.headers.update(headers)
+        response = await handler(request)
+        note_response(origin, response)
+        return response
