@@ -192,9 +192,10 @@ class SessionHolder:
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created now if needed."""
-        if self._session is None or (self._session.closed and not self._borrowed):
-            self._session = aiohttp.ClientSession(**self._options)
-        return self._session
+        session = self._session
+        if session is None or (session.closed and not self._borrowed):
+            session = self._session = aiohttp.ClientSession(**self._options)
+        return session
 
     async def close(self) -> None:
         """Close the session if we own it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from types import TracebackType
 from typing import Any, Literal, Self, get_args
@@ -34,7 +35,14 @@ from ._transport import (
     require_secure_transport,
     ssl_option,
 )
-from .oauth2_auth import DEFAULT_REFRESH_MARGIN, add_token, expires_at_of, is_expired, load_token
+from .oauth2_auth import (
+    DEFAULT_REFRESH_MARGIN,
+    add_token,
+    authorization_value,
+    expires_at_of,
+    is_expired,
+    load_token,
+)
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -125,6 +133,7 @@ class OAuth2Session:
         self._code_verifier: str | None = None
         self._basic_client_auth = True
         self._expires_at: float | None = None
+        self._authorization: str | None = None
         self.token = token or {}
         self._refresh = SingleFlight[Token]()
         self._last_fragment_url: URL | None = None
@@ -155,6 +164,7 @@ class OAuth2Session:
     def token(self, value: Mapping[str, Any] | None) -> None:
         load_token(self._client, value)
         self._expires_at = expires_at_of(self._client.token)
+        self._authorization = authorization_value(self._client)
 
     @property
     def access_token(self) -> str | None:
@@ -165,6 +175,7 @@ class OAuth2Session:
     @access_token.setter
     def access_token(self, value: str | None) -> None:
         self._client.access_token = value
+        self._authorization = authorization_value(self._client)
 
     @property
     def authorized(self) -> bool:
@@ -511,15 +522,27 @@ class OAuth2Session:
         client_secret: str | None,
         kwargs: dict[str, Any],
     ) -> aiohttp.ClientResponse:
+        # The hot path: keep it to a few attribute reads when the token is fresh.
         send_headers = dict(headers) if headers else {}
-        if not withhold_token and self.access_token:
-            await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
+        if not withhold_token and self._client.access_token:
+            expires_at = self._expires_at
+            if expires_at is not None and expires_at - self.refresh_margin <= time.time():
+                await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
             str_url = str(url)
-            require_secure_transport(str_url)
-            for hook in self.compliance_hook["protected_request"]:
+            if not str_url.startswith("https://"):
+                require_secure_transport(str_url)
+            hooks = self.compliance_hook["protected_request"]
+            for hook in hooks:
                 str_url, send_headers, data = await maybe_await(hook(str_url, send_headers, data))
-            url, send_headers, data = add_token(self._client, method, str_url, send_headers, data)
-        response = await self.http.request(method, url, data=data, headers=send_headers, **kwargs)
+            if self._authorization is not None:
+                send_headers["Authorization"] = self._authorization
+            else:
+                url, send_headers, data = add_token(
+                    self._client, method, str_url, send_headers, data
+                )
+        response = await self._http.session.request(
+            method, url, data=data, headers=send_headers, **kwargs
+        )
         if response.real_url.fragment:
             self._last_fragment_url = response.real_url
         return response
