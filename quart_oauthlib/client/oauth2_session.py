@@ -638,10 +638,18 @@ class OAuth2Session:
         include_client_id: bool | None,
         client_secret: str | None,
     ) -> tuple[str | None, bool]:
-        """Decide how the client authenticates: HTTP Basic, or id (and secret) in the body."""
+        """Decide how the client authenticates: HTTP Basic, or id (and secret) in the body.
+
+        A confidential client uses Basic unless told otherwise (RFC 6749 §2.3.1).
+        A public client (no secret anywhere) identifies itself with ``client_id``
+        in the body (§4.1.3), not with a Basic header holding an empty password.
+        """
         if auth is not None:
             self._basic_client_auth = True
             return authorization_from(auth), bool(include_client_id)
+        if include_client_id is None and client_secret is None:
+            self._basic_client_auth = False
+            return None, bool(self.client_id)
         if include_client_id is not True and self.client_id:
             self._basic_client_auth = True
             return basic_authorization(self.client_id, client_secret or "", form_encode=True), False
