@@ -1,0 +1,423 @@
+"""The fake OAuth 2 provider's state and its oauthlib ``RequestValidator``.
+
+oauthlib decides every protocol question (grants, PKCE, client authentication, bearer
+checks); this module only answers its look-ups from in-memory records.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import itertools
+import time
+from collections.abc import Collection
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Literal
+from urllib.parse import unquote_plus
+
+from oauthlib.common import Request
+from oauthlib.oauth2 import RequestValidator
+from yarl import URL
+
+ClientAuthMethod = Literal["client_secret_basic", "client_secret_post", "tls_client_auth", "none"]
+
+# Names (subject CN and DNS subjectAltNames) of the TLS client certificate of the request
+# being handled. oauthlib's calls are synchronous, so the handler sets this just before.
+peer_names: ContextVar[frozenset[str]] = ContextVar("peer_names", default=frozenset())
+
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "[::1]"})
+CODE_LIFETIME = 600
+
+
+@dataclass
+class Client:
+    """A registered client. ``cert_subject`` (CN or DNS SAN) enables ``tls_client_auth``."""
+
+    client_id: str
+    client_secret: str | None
+    redirect_uris: list[str]
+    cert_subject: str | None = None
+
+    @property
+    def is_public(self) -> bool:
+        return self.client_secret is None and self.cert_subject is None
+
+
+@dataclass
+class AuthorizationCode:
+    client_id: str
+    user: str
+    scopes: list[str]
+    redirect_uri: str
+    redirect_uri_explicit: bool
+    challenge: str | None
+    challenge_method: str | None
+    family: int
+    expires_at: float
+    used: bool = False
+
+
+@dataclass
+class AccessToken:
+    token: str
+    client_id: str
+    user: str | None
+    scopes: list[str]
+    family: int
+    expires_at: float
+    revoked: bool = False
+
+
+@dataclass
+class RefreshToken:
+    token: str
+    client_id: str
+    user: str | None
+    scopes: list[str]
+    family: int
+    used: bool = False  # rotated away: presenting it again is a replay
+    revoked: bool = False
+
+
+@dataclass
+class Store:
+    """Every code and token the provider has issued, grouped in families (one per grant)."""
+
+    clients: dict[str, Client]
+    users: dict[str, str]
+    rotate_refresh_tokens: bool
+    revoke_family_on_reuse: bool
+    require_pkce: bool
+    allowed_scopes: Collection[str] | None
+    base_url: URL | None = None
+    codes: dict[str, AuthorizationCode] = field(default_factory=dict)
+    access_tokens: dict[str, AccessToken] = field(default_factory=dict)
+    refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    revoked_families: set[int] = field(default_factory=set)
+    _families: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    def new_family(self) -> int:
+        return next(self._families)
+
+    def revoke_family(self, family: int) -> None:
+        self.revoked_families.add(family)
+        for access in self.access_tokens.values():
+            if access.family == family:
+                access.revoked = True
+        for refresh in self.refresh_tokens.values():
+            if refresh.family == family:
+                refresh.revoked = True
+
+    def active_access(self, token: str | None) -> AccessToken | None:
+        access = self.access_tokens.get(token or "")
+        if access is None or access.revoked or access.expires_at <= time.time():
+            return None
+        return access
+
+    def redirect_allowed(self, client: Client, redirect_uri: str) -> bool:
+        if redirect_uri in client.redirect_uris:
+            return True
+        if self.base_url is not None and redirect_uri.startswith(f"{self.base_url}/"):
+            return True
+        # RFC 8252 §7.3: any port is allowed for a loopback IP redirect URI.
+        wanted = URL(redirect_uri)
+        if wanted.host not in _LOOPBACK_HOSTS:
+            return False
+        return any(_same_but_port(URL(registered), wanted) for registered in client.redirect_uris)
+
+
+def _same_but_port(registered: URL, wanted: URL) -> bool:
+    return (registered.scheme, registered.host, registered.path, registered.query_string) == (
+        wanted.scheme,
+        wanted.host,
+        wanted.path,
+        wanted.query_string,
+    )
+
+
+def basic_credentials(headers: Any) -> tuple[str, str] | None:
+    """Decode HTTP Basic client credentials per RFC 6749 §2.3.1 (base64, then form-decoding)."""
+    scheme, _, value = (headers.get("Authorization") or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def client_auth_method(
+    headers: Any, params: dict[str, str | None], clients: dict[str, Client], names: frozenset[str]
+) -> tuple[ClientAuthMethod, str | None]:
+    """How a token-endpoint request tries to authenticate its client, and which client."""
+    basic = basic_credentials(headers)
+    if basic is not None:
+        return "client_secret_basic", basic[0]
+    client_id = params.get("client_id")
+    if params.get("client_secret") is not None:
+        return "client_secret_post", client_id
+    client = clients.get(client_id or "")
+    if client is not None and client.cert_subject is not None and names:
+        return "tls_client_auth", client_id
+    return "none", client_id
+
+
+class Validator(RequestValidator):
+    """Answers oauthlib's questions from a :class:`Store`."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+
+    # --- clients -------------------------------------------------------------------------
+
+    def _client(self, client_id: str | None) -> Client | None:
+        return self.store.clients.get(client_id or "")
+
+    def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        if basic_credentials(request.headers) is not None or request.client_secret is not None:
+            return True
+        client = self._client(request.client_id)
+        return client is None or not client.is_public
+
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        params = {"client_id": request.client_id, "client_secret": request.client_secret}
+        method, client_id = client_auth_method(
+            request.headers, params, self.store.clients, peer_names.get()
+        )
+        client = self._client(client_id)
+        if client is None:
+            return False
+        if method == "client_secret_basic":
+            basic = basic_credentials(request.headers)
+            ok = basic is not None and _secret_matches(client, basic[1])
+        elif method == "client_secret_post":
+            ok = _secret_matches(client, request.client_secret)
+        elif method == "tls_client_auth":
+            ok = client.cert_subject in peer_names.get()
+        else:
+            ok = False
+        if ok:
+            request.client = client
+        return ok
+
+    def authenticate_client_id(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        client = self._client(client_id)
+        if client is None or not client.is_public:
+            return False
+        request.client = client
+        return True
+
+    def validate_client_id(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        return self._client(client_id) is not None
+
+    def validate_grant_type(
+        self, client_id: str, grant_type: str, client: Client, request: Request, *a: Any, **k: Any
+    ) -> bool:
+        return not (grant_type == "client_credentials" and client.is_public)
+
+    def validate_response_type(
+        self, client_id: str, response_type: str, client: Any, request: Request, *a: Any, **k: Any
+    ) -> bool:
+        return response_type in ("code", "token")
+
+    # --- redirect URIs and scopes -------------------------------------------------------
+
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        client = self._client(client_id)
+        return client is not None and self.store.redirect_allowed(client, redirect_uri)
+
+    def get_default_redirect_uri(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> str | None:
+        client = self._client(client_id)
+        return client.redirect_uris[0] if client and client.redirect_uris else None
+
+    def get_default_scopes(
+        self, client_id: str, request: Request, *args: Any, **kwargs: Any
+    ) -> list[str]:
+        return ["read"]
+
+    def validate_scopes(
+        self, client_id: str, scopes: list[str], client: Any, request: Request, *a: Any, **k: Any
+    ) -> bool:
+        allowed = self.store.allowed_scopes
+        return allowed is None or all(scope in allowed for scope in scopes)
+
+    # --- authorization codes and PKCE ---------------------------------------------------
+
+    def save_authorization_code(
+        self, client_id: str, code: dict[str, str], request: Request, *a: Any, **k: Any
+    ) -> None:
+        self.store.codes[code["code"]] = AuthorizationCode(
+            client_id=client_id,
+            user=request.user,
+            scopes=list(request.scopes or []),
+            redirect_uri=request.redirect_uri,
+            redirect_uri_explicit=not request.using_default_redirect_uri,
+            challenge=request.code_challenge,
+            challenge_method=request.code_challenge_method,
+            family=self.store.new_family(),
+            expires_at=time.time() + CODE_LIFETIME,
+        )
+
+    def validate_code(
+        self, client_id: str, code: str, client: Client, request: Request, *a: Any, **k: Any
+    ) -> bool:
+        grant = self.store.codes.get(code)
+        if grant is None or grant.client_id != client.client_id:
+            return False
+        if grant.used:  # RFC 6749 §4.1.2: revoke what the code already bought
+            self.store.revoke_family(grant.family)
+            return False
+        if grant.expires_at <= time.time():
+            return False
+        request.user = grant.user
+        request.scopes = grant.scopes
+        request.family = grant.family
+        return True
+
+    def confirm_redirect_uri(
+        self, client_id: str, code: str, redirect_uri: str | None, client: Any, request: Request,
+        *args: Any, **kwargs: Any,
+    ) -> bool:  # fmt: skip
+        grant = self.store.codes.get(code)
+        if grant is None:
+            return False
+        if grant.redirect_uri_explicit:
+            return redirect_uri == grant.redirect_uri
+        return redirect_uri in (None, grant.redirect_uri)
+
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
+    ) -> None:
+        self.store.codes[code].used = True
+
+    def is_pkce_required(self, client_id: str, request: Request) -> bool:
+        return self.store.require_pkce
+
+    def get_code_challenge(self, code: str, request: Request) -> str | None:
+        grant = self.store.codes.get(code)
+        return grant.challenge if grant else None
+
+    def get_code_challenge_method(self, code: str, request: Request) -> str | None:
+        grant = self.store.codes.get(code)
+        return grant.challenge_method if grant else None
+
+    # --- users and refresh tokens -------------------------------------------------------
+
+    def validate_user(
+        self, username: str, password: str, client: Any, request: Request, *a: Any, **k: Any
+    ) -> bool:
+        expected = self.store.users.get(username)
+        if expected is None or not hmac.compare_digest(expected, password):
+            return False
+        request.user = username
+        return True
+
+    def validate_refresh_token(
+        self, refresh_token: str, client: Client, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        record = self.store.refresh_tokens.get(refresh_token)
+        if record is None or record.client_id != client.client_id or record.revoked:
+            return False
+        if record.used:  # a replayed, rotated-away token (RFC 9700 §4.14.2)
+            if self.store.revoke_family_on_reuse:
+                self.store.revoke_family(record.family)
+            return False
+        request.user = record.user
+        request.family = record.family
+        return True
+
+    def get_original_scopes(
+        self, refresh_token: str, request: Request, *args: Any, **kwargs: Any
+    ) -> list[str]:
+        return self.store.refresh_tokens[refresh_token].scopes
+
+    def rotate_refresh_token(self, request: Request) -> bool:
+        return self.store.rotate_refresh_tokens
+
+    # --- bearer tokens -------------------------------------------------------------------
+
+    def save_bearer_token(
+        self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
+    ) -> None:
+        family = getattr(request, "family", None) or self.store.new_family()
+        client_id = request.client.client_id if request.client else request.client_id
+        scopes = list(request.scopes or [])
+        user = getattr(request, "user", None)
+        self.store.access_tokens[token["access_token"]] = AccessToken(
+            token["access_token"], client_id, user, scopes, family,
+            time.time() + token["expires_in"],
+        )  # fmt: skip
+        new_refresh = token.get("refresh_token")
+        old_refresh = request.refresh_token if request.grant_type == "refresh_token" else None
+        if old_refresh and new_refresh != old_refresh:
+            self.store.refresh_tokens[old_refresh].used = True
+        if new_refresh and new_refresh != old_refresh:
+            self.store.refresh_tokens[new_refresh] = RefreshToken(
+                new_refresh, client_id, user, scopes, family
+            )
+
+    def validate_bearer_token(
+        self, token: str | None, scopes: list[str] | None, request: Request
+    ) -> bool:
+        access = self.store.active_access(token)
+        if access is None or not all(scope in access.scopes for scope in scopes or []):
+            return False
+        request.user = access.user
+        request.client_id = access.client_id
+        request.scopes = access.scopes
+        return True
+
+    # --- revocation (RFC 7009) and introspection (RFC 7662) -----------------------------
+
+    def revoke_token(
+        self, token: str, token_type_hint: str | None, request: Request, *a: Any, **k: Any
+    ) -> None:
+        access = self.store.access_tokens.get(token)
+        if access is not None and access.client_id == request.client.client_id:
+            access.revoked = True
+        refresh = self.store.refresh_tokens.get(token)
+        if refresh is not None and refresh.client_id == request.client.client_id:
+            self.store.revoke_family(refresh.family)
+
+    def introspect_token(
+        self, token: str, token_type_hint: str | None, request: Request, *a: Any, **k: Any
+    ) -> dict[str, Any] | None:
+        access = self.store.active_access(token)
+        if access is not None:
+            return _claims(access.client_id, access.user, access.scopes) | {
+                "token_type": "Bearer",
+                "exp": int(access.expires_at),
+            }
+        refresh = self.store.refresh_tokens.get(token)
+        if refresh is not None and not (refresh.used or refresh.revoked):
+            return _claims(refresh.client_id, refresh.user, refresh.scopes)
+        return None
+
+
+def _claims(client_id: str, user: str | None, scopes: list[str]) -> dict[str, Any]:
+    claims: dict[str, Any] = {"client_id": client_id, "scope": " ".join(scopes)}
+    claims["sub"] = user or client_id
+    if user:
+        claims["username"] = user
+    return claims
+
+
+def _secret_matches(client: Client, secret: str | None) -> bool:
+    if client.client_secret is None or secret is None:
+        return False
+    return hmac.compare_digest(client.client_secret.encode(), secret.encode())
