@@ -100,7 +100,8 @@ class OAuth2Provider:
         self._server = Server(self.validator, token_expires_in=access_token_lifetime)
         # A second instance so that only the token endpoint also accepts GET.
         self._token_server = Server(self.validator, token_expires_in=access_token_lifetime)
-        self._token_server.valid_request_methods = ("GET", "POST")
+        # the stubs type this as the class default, ("POST",)
+        self._token_server.valid_request_methods = ("GET", "POST")  # type: ignore[assignment]
         self.quirks = Quirks()
         self.grant_counts: collections.Counter[str] = collections.Counter()
         self.token_requests: list[dict[str, Any]] = []
@@ -192,16 +193,12 @@ class OAuth2Provider:
             return _oauthlib_response({}, e.json, e.status_code)
         except errors.OAuth2Error as e:
             fragment = request.query.get("response_type") == "token"
-            location = add_params_to_uri(e.redirect_uri, e.twotuples, fragment=fragment)
-            raise web.HTTPFound(location) from None
+            raise web.HTTPFound(_with_error(e.redirect_uri or "", e, fragment)) from None
         credentials.pop("request", None)
         if request.query.get("deny"):
             denied = errors.AccessDeniedError(state=credentials.get("state"))
             fragment = credentials.get("response_type") == "token"
-            location = add_params_to_uri(
-                credentials["redirect_uri"], denied.twotuples, fragment=fragment
-            )
-            raise web.HTTPFound(location)
+            raise web.HTTPFound(_with_error(credentials["redirect_uri"], denied, fragment))
         credentials["user"] = request.query.get("user", "alice")
         out_headers, body, status = self._server.create_authorization_response(
             uri, "GET", None, headers, scopes, credentials
@@ -248,7 +245,7 @@ class OAuth2Provider:
         token = peer_names.set(_peer_names(request))
         try:
             headers, out, status = self._token_server.create_token_response(
-                str(request.url), request.method, body or None, dict(request.headers)
+                str(request.url), _method(request), body or None, dict(request.headers)
             )
         finally:
             peer_names.reset(token)
@@ -289,7 +286,7 @@ class OAuth2Provider:
         self.resource_requests += 1
         body = await request.text() if request.method != "GET" else None
         valid, oauth_request = self._server.verify_request(
-            str(request.url), request.method, body or None, dict(request.headers), scopes=[]
+            str(request.url), _method(request), body or None, dict(request.headers), scopes=[]
         )
         if not valid:
             return web.json_response(
@@ -303,7 +300,7 @@ class OAuth2Provider:
                 "sub": user or oauth_request.client_id,
                 "name": user.title() if user else None,
                 "client_id": oauth_request.client_id,
-                "scope": list(oauth_request.scopes),
+                "scope": list(oauth_request.scopes or []),
             }
         )
 
@@ -323,6 +320,16 @@ class OAuth2Provider:
         finally:
             peer_names.reset(token)
         return _oauthlib_response(headers, out, status)
+
+
+def _method(request: web.Request) -> Any:
+    """The request method, for oauthlib (whose stubs want a Literal of the standard ones)."""
+    return request.method
+
+
+def _with_error(uri: str, error: errors.OAuth2Error, fragment: bool) -> str:
+    pairs = [(key, value) for key, value in error.twotuples if value is not None]
+    return add_params_to_uri(uri, pairs, fragment=fragment)
 
 
 def _oauthlib_response(headers: dict[str, str], body: str | None, status: int) -> web.Response:

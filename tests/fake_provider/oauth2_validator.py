@@ -222,7 +222,7 @@ class Validator(RequestValidator):
         return self._client(client_id) is not None
 
     def validate_grant_type(
-        self, client_id: str, grant_type: str, client: Client, request: Request, *a: Any, **k: Any
+        self, client_id: str, grant_type: str, client: Any, request: Request, *a: Any, **k: Any
     ) -> bool:
         return not (grant_type == "client_credentials" and client.is_public)
 
@@ -241,9 +241,9 @@ class Validator(RequestValidator):
 
     def get_default_redirect_uri(
         self, client_id: str, request: Request, *args: Any, **kwargs: Any
-    ) -> str | None:
+    ) -> str:
         client = self._client(client_id)
-        return client.redirect_uris[0] if client and client.redirect_uris else None
+        return client.redirect_uris[0] if client and client.redirect_uris else ""
 
     def get_default_scopes(
         self, client_id: str, request: Request, *args: Any, **kwargs: Any
@@ -259,13 +259,13 @@ class Validator(RequestValidator):
     # --- authorization codes and PKCE ---------------------------------------------------
 
     def save_authorization_code(
-        self, client_id: str, code: dict[str, str], request: Request, *a: Any, **k: Any
+        self, client_id: str, code: Any, request: Request, *a: Any, **k: Any
     ) -> None:
         self.store.codes[code["code"]] = AuthorizationCode(
             client_id=client_id,
-            user=request.user,
+            user=str(request.user),
             scopes=list(request.scopes or []),
-            redirect_uri=request.redirect_uri,
+            redirect_uri=str(request.redirect_uri),
             redirect_uri_explicit=not request.using_default_redirect_uri,
             challenge=request.code_challenge,
             challenge_method=request.code_challenge_method,
@@ -274,7 +274,7 @@ class Validator(RequestValidator):
         )
 
     def validate_code(
-        self, client_id: str, code: str, client: Client, request: Request, *a: Any, **k: Any
+        self, client_id: str, code: str, client: Any, request: Request, *a: Any, **k: Any
     ) -> bool:
         grant = self.store.codes.get(code)
         if grant is None or grant.client_id != client.client_id:
@@ -286,7 +286,7 @@ class Validator(RequestValidator):
             return False
         request.user = grant.user
         request.scopes = grant.scopes
-        request.family = grant.family
+        request.family = grant.family  # type: ignore[attr-defined]  # our own field, for save
         return True
 
     def confirm_redirect_uri(
@@ -308,11 +308,12 @@ class Validator(RequestValidator):
     def is_pkce_required(self, client_id: str, request: Request) -> bool:
         return self.store.require_pkce
 
-    def get_code_challenge(self, code: str, request: Request) -> str | None:
+    # oauthlib treats None as "no challenge"; the stubs say str.
+    def get_code_challenge(self, code: str, request: Request) -> str | None:  # type: ignore[override]
         grant = self.store.codes.get(code)
         return grant.challenge if grant else None
 
-    def get_code_challenge_method(self, code: str, request: Request) -> str | None:
+    def get_code_challenge_method(self, code: str, request: Request) -> str | None:  # type: ignore[override]  # as above
         grant = self.store.codes.get(code)
         return grant.challenge_method if grant else None
 
@@ -328,7 +329,7 @@ class Validator(RequestValidator):
         return True
 
     def validate_refresh_token(
-        self, refresh_token: str, client: Client, request: Request, *args: Any, **kwargs: Any
+        self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
         record = self.store.refresh_tokens.get(refresh_token)
         if record is None or record.client_id != client.client_id or record.revoked:
@@ -338,7 +339,7 @@ class Validator(RequestValidator):
                 self.store.revoke_family(record.family)
             return False
         request.user = record.user
-        request.family = record.family
+        request.family = record.family  # type: ignore[attr-defined]  # our own field, for save
         return True
 
     def get_original_scopes(
@@ -351,11 +352,9 @@ class Validator(RequestValidator):
 
     # --- bearer tokens -------------------------------------------------------------------
 
-    def save_bearer_token(
-        self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any
-    ) -> None:
+    def save_bearer_token(self, token: Any, request: Request, *args: Any, **kwargs: Any) -> None:
         family = getattr(request, "family", None) or self.store.new_family()
-        client_id = request.client.client_id if request.client else request.client_id
+        client_id = str(request.client.client_id if request.client else request.client_id)
         scopes = list(request.scopes or [])
         user = getattr(request, "user", None)
         self.store.access_tokens[token["access_token"]] = AccessToken(
@@ -388,10 +387,10 @@ class Validator(RequestValidator):
         self, token: str, token_type_hint: str | None, request: Request, *a: Any, **k: Any
     ) -> None:
         access = self.store.access_tokens.get(token)
-        if access is not None and access.client_id == request.client.client_id:
+        if access is not None and access.client_id == _client_id(request):
             access.revoked = True
         refresh = self.store.refresh_tokens.get(token)
-        if refresh is not None and refresh.client_id == request.client.client_id:
+        if refresh is not None and refresh.client_id == _client_id(request):
             self.store.revoke_family(refresh.family)
 
     def introspect_token(
@@ -421,3 +420,8 @@ def _secret_matches(client: Client, secret: str | None) -> bool:
     if client.client_secret is None or secret is None:
         return False
     return hmac.compare_digest(client.client_secret.encode(), secret.encode())
+
+
+def _client_id(request: Request) -> str | None:
+    """The authenticated client's id (oauthlib sets ``request.client`` once authenticated)."""
+    return request.client.client_id if request.client is not None else None
