@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import secrets
@@ -15,7 +16,7 @@ import aiohttp
 import pytest
 from yarl import URL
 
-from tests.fake_provider.oauth2 import OAuth2Provider, running_provider
+from tests.fake_provider.oauth2 import Client, OAuth2Provider, running_provider
 from tests.fake_provider.serving import TLS
 
 WEB_BASIC = "Basic " + base64.b64encode(b"web-client:web-secret").decode()
@@ -140,8 +141,6 @@ async def test_client_credentials_basic(
 
 
 async def test_basic_credentials_are_form_decoded(tls: TLS, http: aiohttp.ClientSession) -> None:
-    from tests.fake_provider.oauth2 import Client
-
     client = Client("id:with space", "s3cr+t:/%", ["https://127.0.0.1/callback"])
     async with running_provider(tls, clients=[client]) as provider:
         pair = f"{quote_plus(client.client_id)}:{quote_plus(client.client_secret or '')}"
@@ -273,3 +272,32 @@ async def test_loopback_redirect_any_port(
         allow_redirects=False,
     ) as r:
         assert r.status == 400
+
+
+async def test_concurrent_refreshes_with_one_token_trip_reuse_detection(
+    http: aiohttp.ClientSession, provider: OAuth2Provider
+) -> None:
+    """What a client without a refresh lock would see: one success, then a revoked family."""
+    token = provider.issue_token()
+    provider.quirks.refresh_delay_seconds = 0.05
+    form = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+    results = await asyncio.gather(
+        *(post_token(http, provider, form, headers={"Authorization": WEB_BASIC}) for _ in range(3))
+    )
+    assert sorted(status for status, _ in results) == [200, 400, 400]
+    assert provider.grant_counts["refresh_token"] == 3
+    fresh = next(body for status, body in results if status == 200)
+    assert not provider.is_active(fresh["access_token"])
+
+
+async def test_without_rotation_the_refresh_token_is_reused(
+    tls: TLS, http: aiohttp.ClientSession
+) -> None:
+    async with running_provider(tls, rotate_refresh_tokens=False) as provider:
+        token = provider.issue_token()
+        form = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
+        for _ in range(2):
+            status, body = await post_token(
+                http, provider, form, headers={"Authorization": WEB_BASIC}
+            )
+            assert status == 200 and body["refresh_token"] == token["refresh_token"]
