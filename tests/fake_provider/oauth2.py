@@ -28,15 +28,15 @@ from oauthlib.oauth2 import Server
 from oauthlib.oauth2.rfc6749 import errors
 from yarl import URL
 
-from tests.fake_provider.oauth2_validator import (
+from tests.fake_provider.oauth2_store import (
     AccessToken,
     Client,
     RefreshToken,
     Store,
-    Validator,
     client_auth_method,
     peer_names,
 )
+from tests.fake_provider.oauth2_validator import Validator
 from tests.fake_provider.serving import TLS, serve
 
 __all__ = ["Client", "OAuth2Provider", "Quirks", "running_provider"]
