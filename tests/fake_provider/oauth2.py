@@ -14,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import json
+import logging
 import secrets
 import time
-from collections.abc import AsyncIterator, Collection, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -39,7 +40,16 @@ from tests.fake_provider.oauth2_store import (
 from tests.fake_provider.oauth2_validator import Validator
 from tests.fake_provider.serving import TLS, serve
 
-__all__ = ["Client", "OAuth2Provider", "Quirks", "running_provider"]
+__all__ = ["Client", "OAuth2Provider", "Quirks", "quiet_server_logs", "running_provider"]
+
+# oauthlib's server side logs tokens and secrets at DEBUG; they are the provider's, not the
+# client's, so they must not reach the tests' caplog (which checks the client logs no secret).
+SERVER_LOGGERS = (
+    "oauthlib.oauth2.rfc6749.endpoints",
+    "oauthlib.oauth2.rfc6749.grant_types",
+    "oauthlib.oauth2.rfc8628",
+    "oauthlib.openid",
+)
 
 _ERROR_STATUS = {"server_error": 500, "temporarily_unavailable": 503, "invalid_client": 401}
 
@@ -62,6 +72,7 @@ class Quirks:
     redirect_token_endpoint_to: str | None = None  # answer 307 to this URL
     fail_refresh_with: str | None = None  # answer refresh grants with this error code
     refresh_delay_seconds: float = 0.0  # sleep before handling refresh grants
+    allow_query_in_post: bool = False  # accept POST parameters in the query (oauthlib refuses)
 
 
 def _default_clients() -> list[Client]:
@@ -217,7 +228,7 @@ class OAuth2Provider:
             "grant_type": grant_type,
             "client_auth": method,
             "client_id": client_id,
-            "http_method": request.method,
+            "method": request.method,
             "status": None,
         }
         self.token_requests.append(record)
@@ -242,13 +253,13 @@ class OAuth2Provider:
                 error = quirks.fail_refresh_with
                 payload = {"error": error, "error_description": "refresh refused by quirk"}
                 return await self._send_token_body(request, payload, _ERROR_STATUS.get(error, 400))
-        token = peer_names.set(_peer_names(request))
-        try:
-            headers, out, status = self._token_server.create_token_response(
-                str(request.url), _method(request), body or None, dict(request.headers)
-            )
-        finally:
-            peer_names.reset(token)
+        uri = request.url
+        if quirks.allow_query_in_post and request.method == "POST" and uri.query_string:
+            body = urlencode([*uri.query.items(), *parse_qsl(body)])
+            uri = uri.with_query(None)
+        headers, out, status = _call_oauthlib(
+            self._token_server.create_token_response, request, str(uri), body
+        )
         payload = json.loads(out)
         if status == 200:
             self._apply_success_quirks(payload)
@@ -312,14 +323,23 @@ class OAuth2Provider:
 
     async def _client_endpoint(self, request: web.Request, create: Any) -> web.StreamResponse:
         body = await request.text()
-        token = peer_names.set(_peer_names(request))
-        try:
-            headers, out, status = create(
-                str(request.url), request.method, body or None, dict(request.headers)
-            )
-        finally:
-            peer_names.reset(token)
+        headers, out, status = _call_oauthlib(create, request, str(request.url), body)
         return _oauthlib_response(headers, out, status)
+
+
+def _call_oauthlib(
+    create: Any, request: web.Request, uri: str, body: str
+) -> tuple[dict[str, str], str, int]:
+    """Run an oauthlib endpoint with the request's TLS peer names; errors become answers."""
+    token = peer_names.set(_peer_names(request))
+    try:
+        headers, out, status = create(uri, _method(request), body or None, dict(request.headers))
+    except errors.OAuth2Error as e:  # endpoint-level checks raise instead of answering
+        headers = {"Content-Type": "application/json", **e.headers}
+        return headers, e.json, e.status_code
+    finally:
+        peer_names.reset(token)
+    return headers, out, status
 
 
 def _method(request: web.Request) -> Any:
@@ -375,10 +395,28 @@ async def _echo_headers(request: web.Request) -> web.StreamResponse:
     return web.json_response(headers, headers={"X-Request-Method": request.method})
 
 
+@contextmanager
+def quiet_server_logs() -> Iterator[None]:
+    """Keep oauthlib's server-side log records (full of tokens) from reaching the root logger."""
+    loggers = [logging.getLogger(name) for name in SERVER_LOGGERS]
+    saved = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.propagate = False
+    try:
+        yield
+    finally:
+        for logger, propagate in zip(loggers, saved, strict=True):
+            logger.propagate = propagate
+
+
 @asynccontextmanager
 async def running_provider(tls: TLS, **kwargs: Any) -> AsyncIterator[OAuth2Provider]:
-    """Serve a new :class:`OAuth2Provider` (built from ``kwargs``) over TLS on 127.0.0.1."""
+    """Serve a new :class:`OAuth2Provider` (built from ``kwargs``) over TLS on 127.0.0.1.
+
+    While it runs, oauthlib's server-side loggers do not propagate (see :func:`quiet_server_logs`).
+    """
     provider = OAuth2Provider(**kwargs)
-    async with serve(provider.app, tls) as base_url:
-        provider.base_url = base_url
-        yield provider
+    with quiet_server_logs():
+        async with serve(provider.app, tls) as base_url:
+            provider.base_url = base_url
+            yield provider

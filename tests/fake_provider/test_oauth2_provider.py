@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import logging
 import secrets
 import ssl
 from collections.abc import AsyncIterator
@@ -122,7 +123,7 @@ async def test_password_grant_client_secret_post(
         "grant_type": "password",
         "client_auth": "client_secret_post",
         "client_id": "web-client",
-        "http_method": "POST",
+        "method": "POST",
         "status": 200,
     }
 
@@ -244,7 +245,7 @@ async def test_token_endpoint_get_and_redirect(
     headers = {"Authorization": WEB_BASIC}
     async with http.get(provider.url("/token"), params=params, headers=headers) as r:
         assert r.status == 200
-    assert provider.token_requests[-1]["http_method"] == "GET"
+    assert provider.token_requests[-1]["method"] == "GET"
     provider.quirks.redirect_token_endpoint_to = provider.url("/echo-headers")
     async with http.post(provider.url("/token"), data=params, headers=headers) as r:
         assert r.headers["X-Request-Method"] == "POST"
@@ -301,3 +302,26 @@ async def test_without_rotation_the_refresh_token_is_reused(
                 http, provider, form, headers={"Authorization": WEB_BASIC}
             )
             assert status == 200 and body["refresh_token"] == token["refresh_token"]
+
+
+async def test_server_side_logs_stay_out_of_caplog(
+    http: aiohttp.ClientSession, provider: OAuth2Provider, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    form = {"grant_type": "client_credentials"}
+    status, token = await post_token(http, provider, form, headers={"Authorization": WEB_BASIC})
+    assert status == 200
+    assert token["access_token"] not in caplog.text
+
+
+async def test_post_with_query_parameters(
+    http: aiohttp.ClientSession, provider: OAuth2Provider
+) -> None:
+    params = {"grant_type": "client_credentials"}
+    headers = {"Authorization": WEB_BASIC}
+    async with http.post(provider.url("/token"), params=params, headers=headers) as r:
+        assert (r.status, (await r.json())["error"]) == (400, "invalid_request")
+    provider.quirks.allow_query_in_post = True
+    async with http.post(provider.url("/token"), params=params, headers=headers) as r:
+        assert r.status == 200
+    assert [r["status"] for r in provider.token_requests] == [400, 200]
