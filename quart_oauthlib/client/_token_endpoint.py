@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -137,12 +137,14 @@ def _deadline_seconds(timeout: float | aiohttp.ClientTimeout | None) -> float:
     return float(timeout)
 
 
-def check_answer(response: TokenResponse) -> None:
+def check_answer(response: TokenResponse, token_types: Iterable[str] = ("Bearer",)) -> None:
     """Raise a clear error for answers that cannot hold a token.
 
     Protocol errors (a body with ``error``) raise oauthlib's matching
     ``OAuth2Error`` subclass, with the provider's description. Anything else
-    that is not a 2xx answer raises :class:`TokenResponseError`.
+    that is not a 2xx answer with an ``access_token`` of a ``token_type`` we
+    can use (RFC 6749 §7.1: a client must not use a type it does not
+    understand) raises :class:`TokenResponseError`.
     """
     if response.status in REDIRECT_STATUSES:
         raise TokenResponseError(
@@ -172,6 +174,19 @@ def check_answer(response: TokenResponse) -> None:
             f"The token endpoint answered status {response.status} with "
             f"{response.content_type or 'no content type'} but no access_token: "
             f"{describe_body(response)}",
+            status=response.status,
+            content_type=response.content_type,
+        )
+    _check_token_type(params, token_types, response)
+
+
+def _check_token_type(
+    params: Mapping[str, Any], token_types: Iterable[str], response: TokenResponse
+) -> None:
+    token_type = str(params.get("token_type") or "Bearer")
+    if token_type.lower() not in {t.lower() for t in token_types}:
+        raise TokenResponseError(
+            f"The token endpoint issued an unsupported token_type {token_type!r}.",
             status=response.status,
             content_type=response.content_type,
         )

@@ -22,7 +22,7 @@ from oauthlib.oauth2 import (
 )
 from yarl import URL
 
-from ..errors import TokenRefreshError, TokenResponseError, TokenUpdated
+from ..errors import TokenRefreshError, TokenUpdated
 from ._single_flight import SingleFlight
 from ._token_endpoint import TokenResponse, check_answer, post_form
 from ._transport import (
@@ -240,8 +240,12 @@ class OAuth2Session:
         if self._pkce:
             self._code_verifier = self._client.create_code_verifier(64)
             kwargs["code_challenge_method"] = self._pkce
-            kwargs["code_challenge"] = self._client.create_code_challenge(
-                self._code_verifier, self._pkce
+            # oauthlib's create_code_challenge returns None for an explicit
+            # "plain"; the plain challenge is the verifier itself (RFC 7636 §4.2).
+            kwargs["code_challenge"] = (
+                self._code_verifier
+                if self._pkce == "plain"
+                else self._client.create_code_challenge(self._code_verifier, self._pkce)
             )
         uri: str = self._client.prepare_request_uri(
             url, redirect_uri=self.redirect_uri, scope=self.scope, state=state, **kwargs
@@ -667,7 +671,7 @@ class OAuth2Session:
         return None
 
     def _parse_token(self, response: TokenResponse) -> Token:
-        check_answer(response)
+        check_answer(response, token_types=self._client.token_types)
         try:
             self._client.parse_request_body_response(response.text, scope=self._scope_string())
         except Warning as changed:
@@ -680,13 +684,6 @@ class OAuth2Session:
             self._client.token = granted
             self._client.populate_token_attributes(granted)
         token: Token = dict(self._client.token)
-        token_type = str(token.get("token_type", "Bearer"))
-        if token_type.lower() not in {t.lower() for t in self._client.token_types}:
-            raise TokenResponseError(
-                f"The token endpoint issued an unsupported token_type {token_type!r}.",
-                status=response.status,
-                content_type=response.content_type,
-            )
         scope = token.get("scope")
         if isinstance(scope, list) and len(scope) == 1 and "," in scope[0]:
             token["scope"] = [s for s in scope[0].split(",") if s]  # GitHub's commas
