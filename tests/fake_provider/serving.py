@@ -42,9 +42,7 @@ async def serve(app: web.Application, tls: TLS | None = None) -> AsyncIterator[U
     """Serve ``app`` on a free port of 127.0.0.1; yield its base URL."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(
-        runner, "127.0.0.1", 0, ssl_context=tls.server_context if tls else None
-    )
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls.server_context if tls else None)
     await site.start()
     server = site._server
     assert server is not None
