@@ -1,0 +1,375 @@
+"""``OAuth1Session``: requests-oauthlib's OAuth 1 session, async, on aiohttp."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlparse
+
+import aiohttp
+from oauthlib.common import add_params_to_uri, urldecode
+from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
+from yarl import URL
+
+from ..errors import (
+    ConfigurationError,
+    TokenMissing,
+    TokenNotFoundError,
+    TokenRequestDenied,
+    VerifierMissing,
+    excerpt,
+)
+from ._transport import (
+    DEFAULT_TOKEN_TIMEOUT,
+    MAX_TOKEN_RESPONSE_BYTES,
+    RequestContext,
+    SessionHolder,
+    read_bounded,
+    with_deadline,
+)
+from .oauth1_auth import OAuth1, is_rsa
+
+__all__ = ["OAuth1Session"]
+
+log = logging.getLogger("quart_oauthlib")
+
+Token = dict[str, str]
+
+
+class OAuth1Session:
+    """Request signing and the OAuth 1 dance: request token, authorization, access token.
+
+    The API of requests-oauthlib's ``OAuth1Session``, made async::
+
+        async with OAuth1Session(key, client_secret=secret, callback_uri=callback) as oauth:
+            await oauth.fetch_request_token(request_token_url)
+            redirect_user_to(oauth.authorization_url(authorization_base_url))
+            ...
+            oauth.parse_authorization_response(url_the_user_came_back_to)
+            await oauth.fetch_access_token(access_token_url)
+            resp = await oauth.get(protected_url)
+
+    ``get``/``post``/... return something to ``await`` or use with ``async
+    with``, giving aiohttp's ``ClientResponse``. Every request is signed by
+    the :class:`OAuth1` middleware, redirects included: hops on the first
+    origin are signed again, hops elsewhere are not signed at all.
+
+    Args:
+        client_key: The client (consumer) key.
+        client_secret: The client secret.
+        resource_owner_key: A token (``oauth_token``) you already hold.
+        resource_owner_secret: Its secret.
+        callback_uri: Where the provider sends the user back to; sent with
+            the request token request, then dropped.
+        signature_method: See :class:`OAuth1`.
+        signature_type: See :class:`OAuth1`.
+        rsa_key: The PEM private key for RSA methods.
+        verifier: The verifier for the access token request, then dropped.
+        client_class: The oauthlib client class.
+        force_include_body: See :class:`OAuth1`.
+        session: An ``aiohttp.ClientSession`` to borrow; it stays yours to close.
+        **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
+
+    Attributes:
+        token_timeout: Total seconds a token request may take.
+        max_token_bytes: The largest token answer read.
+    """
+
+    token_timeout: float | None = DEFAULT_TOKEN_TIMEOUT
+    max_token_bytes: int = MAX_TOKEN_RESPONSE_BYTES
+
+    def __init__(
+        self,
+        client_key: str,
+        client_secret: str | None = None,
+        resource_owner_key: str | None = None,
+        resource_owner_secret: str | None = None,
+        callback_uri: str | None = None,
+        signature_method: str = SIGNATURE_HMAC_SHA1,
+        signature_type: str = SIGNATURE_TYPE_AUTH_HEADER,
+        rsa_key: str | bytes | None = None,
+        verifier: str | None = None,
+        client_class: type[Client] | None = None,
+        force_include_body: bool = False,
+        *,
+        session: aiohttp.ClientSession | None = None,
+        **kwargs: Any,
+    ):
+        if session is not None and kwargs:
+            raise ConfigurationError(
+                f"Options for a new aiohttp session ({', '.join(sorted(kwargs))}) "
+                "cannot apply to a borrowed session."
+            )
+        self._client = OAuth1(
+            client_key,
+            client_secret=client_secret,
+            resource_owner_key=resource_owner_key,
+            resource_owner_secret=resource_owner_secret,
+            callback_uri=callback_uri,
+            signature_method=signature_method,
+            signature_type=signature_type,
+            rsa_key=rsa_key,
+            verifier=verifier,
+            client_class=client_class,
+            force_include_body=force_include_body,
+        )
+        #: The signing middleware (requests-oauthlib's name for it).
+        self.auth = self._client
+        self._http = SessionHolder(session, kwargs)
+
+    # -- state ------------------------------------------------------------
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The aiohttp session requests go through (created on first use)."""
+        return self._http.session
+
+    @property
+    def token(self) -> Token:
+        """``oauth_token``, ``oauth_token_secret`` and ``oauth_verifier``, those that are set.
+
+        Assigning a dict sets them; it must hold an ``oauth_token``.
+        """
+        client = self._client.client
+        values = {
+            "oauth_token": client.resource_owner_key,
+            "oauth_token_secret": client.resource_owner_secret,
+            "oauth_verifier": client.verifier,
+        }
+        return {name: value for name, value in values.items() if value}
+
+    @token.setter
+    def token(self, value: Mapping[str, str]) -> None:
+        self._populate(value)
+
+    @property
+    def authorized(self) -> bool:
+        """True when the session holds what signed requests to protected resources need.
+
+        RSA methods need only a token; the others also need both secrets.
+        """
+        client = self._client.client
+        if is_rsa(client.signature_method):
+            return bool(client.resource_owner_key)
+        return bool(
+            client.client_secret and client.resource_owner_key and client.resource_owner_secret
+        )
+
+    # -- the dance --------------------------------------------------------
+
+    async def fetch_request_token(
+        self, url: str | URL, realm: str | Iterable[str] | None = None, **kwargs: Any
+    ) -> Token:
+        """Fetch a request token: the first step of the OAuth 1 dance.
+
+        Sends a signed POST to ``url`` and parses the form-encoded answer.
+        ``callback_uri`` is dropped afterwards, as later requests must not
+        carry it.
+
+        Args:
+            url: The request token endpoint.
+            realm: The realms to ask access to (a list, or a space-separated string).
+            **kwargs: More arguments for ``aiohttp.ClientSession.post``.
+
+        Returns:
+            The token dict (``oauth_token``, ``oauth_token_secret``, ...).
+
+        Raises:
+            TokenRequestDenied: The provider answered with a non-2xx status.
+            TokenMissing: The answer holds no ``oauth_token``.
+            DeadlineExceededError: The request took longer than ``token_timeout``.
+        """
+        realms = realm if isinstance(realm, str) or realm is None else " ".join(realm)
+        auth = self._client.derive(realm=realms or None)
+        token = await self._fetch_token(url, auth, kwargs, "request token")
+        self._client.client.callback_uri = None
+        return token
+
+    def authorization_url(
+        self, url: str | URL, request_token: str | None = None, **kwargs: str
+    ) -> str:
+        """The URL to send the user to, to authorize the request token.
+
+        Args:
+            url: The provider's authorization endpoint.
+            request_token: The request token; the session's by default.
+            **kwargs: More query parameters.
+
+        Raises:
+            TokenNotFoundError: No request token was given or fetched.
+        """
+        token = request_token or self._client.client.resource_owner_key
+        if not token:
+            raise TokenNotFoundError("No request token: call fetch_request_token() first.")
+        params = {**kwargs, "oauth_token": token}
+        return add_params_to_uri(str(url), params.items())
+
+    def parse_authorization_response(self, url: str | URL) -> Token:
+        """Take the token and verifier from the URL the provider sent the user back to.
+
+        Returns:
+            The parameters of the URL's query.
+
+        Raises:
+            TokenMissing: The URL has no ``oauth_token``.
+            ValueError: The query is not form-encoded.
+        """
+        token = dict(urldecode(urlparse(str(url)).query))
+        self._populate(token)
+        return token
+
+    async def fetch_access_token(
+        self, url: str | URL, verifier: str | None = None, **kwargs: Any
+    ) -> Token:
+        """Trade the authorized request token for an access token: the last step.
+
+        The verifier is dropped afterwards, as later requests must not carry it.
+
+        Args:
+            url: The access token endpoint.
+            verifier: The ``oauth_verifier``; by default the one the session
+                holds from :meth:`parse_authorization_response`.
+            **kwargs: More arguments for ``aiohttp.ClientSession.post``.
+
+        Raises:
+            VerifierMissing: No verifier was given or parsed.
+            TokenRequestDenied: The provider answered with a non-2xx status.
+            TokenMissing: The answer holds no ``oauth_token``.
+            DeadlineExceededError: The request took longer than ``token_timeout``.
+        """
+        verifier = verifier or self._client.client.verifier
+        if not verifier:
+            raise VerifierMissing("No verifier: pass one or call parse_authorization_response().")
+        auth = self._client.derive(verifier=verifier)
+        token = await self._fetch_token(url, auth, kwargs, "access token")
+        self._client.client.verifier = None
+        return token
+
+    # -- signed requests --------------------------------------------------
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> RequestContext:
+        """Send a signed request; ``kwargs`` go to ``aiohttp.ClientSession.request``."""
+        return RequestContext(self._send(method, url, self._client, kwargs))
+
+    def get(self, url: str | URL, **kwargs: Any) -> RequestContext:
+        """Send a signed GET request; see :meth:`request`."""
+        return self.request("GET", url, **kwargs)
+
+    def options(self, url: str | URL, **kwargs: Any) -> RequestContext:
+        """Send a signed OPTIONS request; see :meth:`request`."""
+        return self.request("OPTIONS", url, **kwargs)
+
+    def head(self, url: str | URL, **kwargs: Any) -> RequestContext:
+        """Send a signed HEAD request; see :meth:`request`."""
+        kwargs.setdefault("allow_redirects", False)
+        return self.request("HEAD", url, **kwargs)
+
+    def post(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
+        """Send a signed POST request; see :meth:`request`."""
+        return self.request("POST", url, data=data, **kwargs)
+
+    def put(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
+        """Send a signed PUT request; see :meth:`request`."""
+        return self.request("PUT", url, data=data, **kwargs)
+
+    def patch(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
+        """Send a signed PATCH request; see :meth:`request`."""
+        return self.request("PATCH", url, data=data, **kwargs)
+
+    def delete(self, url: str | URL, **kwargs: Any) -> RequestContext:
+        """Send a signed DELETE request; see :meth:`request`."""
+        return self.request("DELETE", url, **kwargs)
+
+    async def _send(
+        self, method: str, url: str | URL, auth: OAuth1, kwargs: dict[str, Any]
+    ) -> aiohttp.ClientResponse:
+        session = self._http.session
+        middlewares = kwargs.pop("middlewares", None)
+        if middlewares is None:
+            # Per-request middlewares replace the session's, and aiohttp has
+            # no public accessor for those: keep a borrowed session's own.
+            middlewares = getattr(session, "_middlewares", ())
+        return await session.request(method, url, middlewares=(*middlewares, auth), **kwargs)
+
+    # -- internals --------------------------------------------------------
+
+    async def _fetch_token(
+        self, url: str | URL, auth: OAuth1, kwargs: dict[str, Any], what: str
+    ) -> Token:
+        log.debug("Fetching an OAuth 1 %s from %s", what, URL(url).with_query(None))
+
+        async def exchange() -> tuple[int, str, str]:
+            response = await self._send("POST", url, auth, kwargs)
+            async with response:
+                raw = await read_bounded(response, self.max_token_bytes)
+                text = raw.decode(response.charset or "utf-8", errors="replace")
+                return response.status, response.content_type, text
+
+        status, content_type, text = await with_deadline(
+            exchange(), self.token_timeout, f"The {what} request"
+        )
+        if not 200 <= status < 300:
+            raise TokenRequestDenied(
+                f"The {what} request was refused with status {status}: {excerpt(text)}",
+                status=status,
+                text=text,
+            )
+        token = _parse_token(text, status, content_type)
+        self._populate(token, status=status)
+        return token
+
+    def _populate(self, token: Mapping[str, str], *, status: int | None = None) -> None:
+        if not token.get("oauth_token"):
+            keys = sorted(token)
+            raise TokenMissing(
+                f"The answer holds no oauth_token (keys: {', '.join(keys) or 'none'}).",
+                status=status,
+                keys=keys,
+            )
+        client = self._client.client
+        client.resource_owner_key = token["oauth_token"]
+        if "oauth_token_secret" in token:
+            client.resource_owner_secret = token["oauth_token_secret"]
+        if "oauth_verifier" in token:
+            client.verifier = token["oauth_verifier"]
+
+    # -- lifecycle --------------------------------------------------------
+
+    async def close(self) -> None:
+        """Close the aiohttp session, if this session created it."""
+        await self._http.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _parse_token(text: str, status: int, content_type: str) -> Token:
+    """A token answer: form-encoded as RFC 5849 says, or JSON as some providers send."""
+    text = text.strip()
+    try:
+        return dict(urldecode(text))
+    except ValueError:
+        pass
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
+    # No excerpt: a malformed answer may still hold a token or secret.
+    raise TokenMissing(
+        f"The token endpoint answered {status} with a {content_type} body "
+        "that is neither form-encoded nor JSON.",
+        status=status,
+    )
