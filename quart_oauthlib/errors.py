@@ -14,7 +14,25 @@ is one of these::
     ├── ProviderError                          the provider answered something unusable
     │   ├── TokenResponseError                 a token endpoint answer that is no token
     │   ├── TokenRequestDenied (ValueError)    OAuth 1: request/access token refused
-    │   └── TokenMissing (ValueError)          OAuth 1: answer lacks ``oauth_token``
+    │   ├── TokenMissing (ValueError)          OAuth 1: answer lacks ``oauth_token``
+    │   ├── DiscoveryError                     provider metadata unusable, or another issuer's
+    │   │   └── JWKSError                      the provider's key set is unusable
+    │   ├── IssuerMismatchError                RFC 9207: authorization response ``iss`` wrong
+    │   ├── UserInfoError                      a userinfo answer that is no user
+    │   │   └── UserInfoMismatchError          userinfo ``sub`` is not the ID token's
+    │   └── IDTokenError                       an ID token failed one check (OIDC Core §3.1.3.7):
+    │       ├── IDTokenMalformedError          not a signed JWT with a JSON object and a ``sub``
+    │       ├── IDTokenAlgorithmError          ``alg`` none, not advertised, or wrong for the key
+    │       ├── IDTokenKeyNotFoundError        no key with that ``kid``, even after one refetch
+    │       ├── IDTokenSignatureError          the signature does not verify
+    │       ├── IDTokenIssuerError             ``iss`` is not the provider's issuer
+    │       ├── IDTokenAudienceError           ``aud`` lacks our client id, or has strangers
+    │       │   └── IDTokenAuthorizedPartyError  ``azp`` missing (several audiences) or not us
+    │       ├── IDTokenExpiredError            ``exp`` has passed (beyond the leeway)
+    │       ├── IDTokenIssuedAtError           ``iat`` in the future, or too long ago
+    │       ├── IDTokenAuthTimeError           ``auth_time`` older than the ``max_age`` asked for
+    │       ├── IDTokenNonceError              ``nonce`` missing or not the one we sent
+    │       └── IDTokenHashError               ``at_hash`` / ``c_hash`` missing or wrong
     ├── VerifierMissing (ValueError)           OAuth 1: no verifier for the access token
     └── DeadlineExceededError (TimeoutError)     a token request took longer than allowed
 
@@ -32,6 +50,22 @@ from typing import Any
 __all__ = [
     "ConfigurationError",
     "DeadlineExceededError",
+    "DiscoveryError",
+    "IDTokenAlgorithmError",
+    "IDTokenAudienceError",
+    "IDTokenAuthTimeError",
+    "IDTokenAuthorizedPartyError",
+    "IDTokenError",
+    "IDTokenExpiredError",
+    "IDTokenHashError",
+    "IDTokenIssuedAtError",
+    "IDTokenIssuerError",
+    "IDTokenKeyNotFoundError",
+    "IDTokenMalformedError",
+    "IDTokenNonceError",
+    "IDTokenSignatureError",
+    "IssuerMismatchError",
+    "JWKSError",
     "ProviderError",
     "QuartOAuthlibError",
     "TokenError",
@@ -41,6 +75,8 @@ __all__ = [
     "TokenRequestDenied",
     "TokenResponseError",
     "TokenUpdated",
+    "UserInfoError",
+    "UserInfoMismatchError",
     "VerifierMissing",
 ]
 
@@ -158,6 +194,106 @@ class TokenMissing(ProviderError, ValueError):  # noqa: N818 -- requests-oauthli
     def __init__(self, message: str, *, status: int | None = None, keys: list[str] | None = None):
         super().__init__(message, status=status)
         self.keys = keys or []
+
+
+class DiscoveryError(ProviderError):
+    """The provider's metadata could not be fetched, or cannot be used.
+
+    Raised for a failed or oversized answer, a document that is no JSON
+    object, a malformed field, or an ``issuer`` other than the one expected
+    (OpenID Connect Discovery 1.0 §4.3, RFC 8414 §3.3).
+    """
+
+
+class JWKSError(DiscoveryError):
+    """The provider's JSON Web Key Set could not be fetched, or holds no usable key."""
+
+
+class IssuerMismatchError(ProviderError):
+    """RFC 9207: the authorization response's ``iss`` is missing or not the provider's.
+
+    A mix-up attack sends the user back with another provider's code; the
+    ``iss`` parameter is how a client that talks to several providers notices.
+    """
+
+
+class UserInfoError(ProviderError):
+    """The userinfo endpoint answered something that is not a user's claims."""
+
+
+class UserInfoMismatchError(UserInfoError):
+    """The userinfo ``sub`` is not the ID token's ``sub`` (OIDC Core §5.3.2).
+
+    The claims may belong to someone else: they must not be used.
+    """
+
+
+class IDTokenError(ProviderError):
+    """An ID token failed validation. Each subclass names the check that failed.
+
+    Messages say which claim or header was wrong and why; they never quote
+    the token.
+    """
+
+
+class IDTokenMalformedError(IDTokenError):
+    """Not a compact JWS with a JSON object payload and a string ``sub``.
+
+    Encrypted (JWE) ID tokens are not supported and raise this too.
+    """
+
+
+class IDTokenAlgorithmError(IDTokenError):
+    """The ``alg`` is ``none``, not among the provider's, or does not fit the key.
+
+    Also raised for an ``HS*`` token when there is no client secret: a
+    symmetric algorithm is only ever checked with the client secret, never
+    with one of the provider's public keys (the RS/HS key-confusion attack).
+    """
+
+
+class IDTokenKeyNotFoundError(IDTokenError):
+    """No key in the provider's set has the token's ``kid``, even after a refetch."""
+
+
+class IDTokenSignatureError(IDTokenError):
+    """The signature does not verify with the provider's key (or the client secret)."""
+
+
+class IDTokenIssuerError(IDTokenError):
+    """The ``iss`` claim is missing or not exactly the provider's issuer."""
+
+
+class IDTokenAudienceError(IDTokenError):
+    """The ``aud`` claim lacks our client id, or lists audiences we do not trust."""
+
+
+class IDTokenAuthorizedPartyError(IDTokenAudienceError):
+    """``azp`` is missing although there are several audiences, or is not our client id."""
+
+
+class IDTokenExpiredError(IDTokenError):
+    """The ``exp`` claim is missing, or has passed by more than the leeway."""
+
+
+class IDTokenIssuedAtError(IDTokenError):
+    """The ``iat`` claim is missing, in the future, or older than allowed."""
+
+
+class IDTokenAuthTimeError(IDTokenError):
+    """``auth_time`` is missing or too old although a ``max_age`` was requested."""
+
+
+class IDTokenNonceError(IDTokenError):
+    """The ``nonce`` claim is missing or not the one sent in the authorization request."""
+
+
+class IDTokenHashError(IDTokenError):
+    """``at_hash`` or ``c_hash`` does not match the access token or code, or is missing.
+
+    A hash is required where the flow requires it (implicit and hybrid), and
+    checked wherever it is present.
+    """
 
 
 class VerifierMissing(QuartOAuthlibError, ValueError):  # noqa: N818 -- requests-oauthlib name
