@@ -12,9 +12,9 @@ and out of it:
   body, whose ``Content-Length`` is rewritten; with ``"QUERY"`` into the URL.
 
 aiohttp runs middlewares once per redirect hop. A hop that stays on the
-origin of the first request is signed again, with a fresh nonce; once a chain
-has left that origin, nothing is signed and a re-sent body loses our
-parameters.
+origin of the first request is signed again, with a fresh nonce (in the query
+when a body signature's request became a GET); once a chain has left that
+origin, nothing is signed and a re-sent body loses our parameters.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from ._transport import REDIRECT_STATUSES
 __all__ = ["OAuth1"]
 
 FORM_URLENCODED: Final = "application/x-www-form-urlencoded"
+_BODYLESS_METHODS: Final = frozenset({"GET", "HEAD"})
 SIGNATURE_TYPES: Final = frozenset(
     {SIGNATURE_TYPE_AUTH_HEADER, SIGNATURE_TYPE_QUERY, SIGNATURE_TYPE_BODY}
 )
@@ -83,8 +84,11 @@ class _Chain:
 _chain: ContextVar[_Chain | None] = ContextVar("quart_oauthlib_oauth1_chain", default=None)
 
 
-def _may_sign(request: aiohttp.ClientRequest) -> bool:
-    """Whether this hop may be signed: its chain has never left the first origin."""
+def _enter_chain(request: aiohttp.ClientRequest) -> tuple[bool, bool]:
+    """Whether this request is a later hop of a chain, and whether it may be signed.
+
+    A hop may be signed while its chain has never left the first origin.
+    """
     # No public attribute links the hops of one call. Should aiohttp drop this
     # one, every request that follows a redirect answer in the same task counts
     # as a hop: requests go unsigned rather than to the wrong origin.
@@ -93,9 +97,9 @@ def _may_sign(request: aiohttp.ClientRequest) -> bool:
     chain = _chain.get()
     if chain is None or chain.key is not key:
         _chain.set(_Chain(key, origin))
-        return True
+        return False, True
     chain.on_origin = chain.on_origin and origin == chain.origin
-    return chain.on_origin
+    return True, chain.on_origin
 
 
 def _text(value: str | bytes, encoding: str) -> str:
@@ -217,8 +221,17 @@ class OAuth1:
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
         """Sign ``request`` (unless its redirect chain left its origin) and send it."""
-        if _may_sign(request):
-            await self.sign(request)
+        later_hop, may_sign = _enter_chain(request)
+        if may_sign:
+            if (
+                later_hop
+                and request.method in _BODYLESS_METHODS
+                and self.client.signature_type == SIGNATURE_TYPE_BODY
+            ):
+                # A 301/302/303 made a GET of a POST: no body to sign in, so the query.
+                await self.derive(signature_type=SIGNATURE_TYPE_QUERY).sign(request)
+            else:
+                await self.sign(request)
         elif isinstance(request.body, _SignedBody):
             await request.update_body(request.body.unsigned or None)
         response = await handler(request)

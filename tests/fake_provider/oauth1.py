@@ -11,7 +11,8 @@ Endpoints:
 * ``POST /oauth/request_token``, ``GET /oauth/authorize`` (the user approves
   at once: a 302 to the callback with ``oauth_token`` and ``oauth_verifier``),
   ``POST /oauth/access_token``.
-* ``* /api/echo``: a protected resource; answers what oauthlib verified.
+* ``* /api/echo`` and ``/api/echo/<anything>``: a protected resource; answers
+  what oauthlib verified.
 * ``* /api/redirect?to=<url>&status=302``: a protected redirect.
 * ``* /open/echo``: unprotected; answers what it received (for other origins).
 """
@@ -25,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
-from oauthlib.common import Request
+from oauthlib.common import Request, generate_token
 from oauthlib.oauth1 import (
     AccessTokenEndpoint,
     AuthorizationEndpoint,
@@ -249,11 +250,24 @@ class OAuth1Provider:
         self.app.router.add_get("/oauth/authorize", self._handle_authorize)
         self.app.router.add_post("/oauth/access_token", self._handle_access_token)
         self.app.router.add_route("*", "/api/echo", self._handle_echo)
+        self.app.router.add_route("*", "/api/echo/{tail:.*}", self._handle_echo)
         self.app.router.add_route("*", "/api/redirect", self._handle_redirect)
         self.app.router.add_route("*", "/open/echo", handle_open_echo)
 
     def url(self, path: str) -> str:
         return str(self.base_url.with_path(path))
+
+    def grant(
+        self, client_key: str = CLIENT_KEY, realms: list[str] | None = None
+    ) -> dict[str, str]:
+        """Issue an access token directly, as if the dance had been completed."""
+        token, secret = generate_token(), generate_token()
+        self.state.access_tokens[token] = {
+            "secret": secret,
+            "client_key": client_key,
+            "realms": realms or ["profile"],
+        }
+        return {"oauth_token": token, "oauth_token_secret": secret}
 
     @property
     def seen(self) -> list[Seen]:
