@@ -1,4 +1,10 @@
-"""quart-oauthlib: async OAuth 1 and OAuth 2 on aiohttp + oauthlib, and a Quart extension."""
+"""quart-oauthlib: async OAuth 1 and OAuth 2 on aiohttp + oauthlib, and a Quart extension.
+
+The Quart extension's names are imported lazily, so that the framework-free
+client (``quart_oauthlib.client``) never imports Quart.
+"""
+
+from typing import TYPE_CHECKING, Any
 
 from .client._token_endpoint import TokenResponse
 from .client.oauth1_auth import OAuth1
@@ -20,22 +26,82 @@ from .errors import (
     VerifierMissing,
 )
 
+if TYPE_CHECKING:
+    from .extension import QuartOAuth
+    from .http_errors import (
+        AuthorizationDeniedError,
+        CallbackError,
+        FlowExpiredError,
+        ReauthorizationRequiredError,
+        SessionCookieTooLargeError,
+        StateMismatchError,
+        TokenExchangeError,
+    )
+    from .signals import oauth_authorized, oauth_before_login, oauth_error, token_updated
+    from .storage import BaseTokenStore, MemoryTokenStore, SessionTokenStore, TokenStore
+
+# The Quart extension's public names, and the module each lives in.
+_EXTENSION_NAMES = {
+    "QuartOAuth": "extension",
+    "AuthorizationDeniedError": "http_errors",
+    "CallbackError": "http_errors",
+    "FlowExpiredError": "http_errors",
+    "ReauthorizationRequiredError": "http_errors",
+    "SessionCookieTooLargeError": "http_errors",
+    "StateMismatchError": "http_errors",
+    "TokenExchangeError": "http_errors",
+    "oauth_authorized": "signals",
+    "oauth_before_login": "signals",
+    "oauth_error": "signals",
+    "token_updated": "signals",
+    "BaseTokenStore": "storage",
+    "MemoryTokenStore": "storage",
+    "SessionTokenStore": "storage",
+    "TokenStore": "storage",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXTENSION_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{module}", __name__), name)
+
+
 __all__ = [
+    "AuthorizationDeniedError",
+    "BaseTokenStore",
+    "CallbackError",
     "ConfigurationError",
     "DeadlineExceededError",
+    "FlowExpiredError",
+    "MemoryTokenStore",
     "OAuth1",
     "OAuth1Session",
     "OAuth2",
     "OAuth2Session",
     "ProviderError",
+    "QuartOAuth",
     "QuartOAuthlibError",
+    "ReauthorizationRequiredError",
+    "SessionCookieTooLargeError",
+    "SessionTokenStore",
+    "StateMismatchError",
     "TokenError",
+    "TokenExchangeError",
     "TokenMissing",
     "TokenNotFoundError",
     "TokenRefreshError",
     "TokenRequestDenied",
     "TokenResponse",
     "TokenResponseError",
+    "TokenStore",
     "TokenUpdated",
     "VerifierMissing",
+    "oauth_authorized",
+    "oauth_before_login",
+    "oauth_error",
+    "token_updated",
 ]

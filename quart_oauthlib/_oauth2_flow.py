@@ -1,0 +1,183 @@
+"""The OAuth 2 side of the login views: authorization URL, code exchange, revocation."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import aiohttp
+from oauthlib.oauth2 import OAuth2Error
+from quart import request
+
+from ._state import OAuthState
+from .client._transport import basic_authorization
+from .client.oauth2_session import OAuth2Session
+from .errors import ProviderError
+from .flow_state import FlowRecord
+from .http_errors import AuthorizationDeniedError, CallbackError, TokenExchangeError
+from .registry import ProviderConfig
+from .storage.base import Token
+
+log = logging.getLogger("quart_oauthlib")
+
+#: RFC 6749 §4.1.2.1 error codes, with what a developer can do about each.
+_ERROR_HINTS = {
+    "invalid_request": "the authorization request was malformed; check authorize_url and "
+    "authorize_params",
+    "unauthorized_client": "this client may not use the authorization code grant; check the "
+    "app's registration with the provider",
+    "unsupported_response_type": "the provider does not issue codes to this client",
+    "invalid_scope": "check this provider's 'scope' setting against what it offers",
+    "server_error": "the provider failed; try again later",
+    "temporarily_unavailable": "the provider is busy or down; try again later",
+}
+_MAX_PROVIDER_TEXT = 200
+
+
+def _session(
+    config: ProviderConfig,
+    redirect_uri: str,
+    *,
+    verifier: bool = True,
+    http: aiohttp.ClientSession | None = None,
+) -> OAuth2Session:
+    session = OAuth2Session(
+        config.client_id,
+        scope=list(config.scope) if config.scope else None,
+        redirect_uri=redirect_uri,
+        client_secret=config.client_secret,
+        pkce=config.pkce if verifier else None,
+        session=http,
+    )
+    if config.compliance_fix is not None:
+        config.compliance_fix(session)
+    return session
+
+
+def start(
+    config: ProviderConfig, state: OAuthState, redirect_uri: str, next_url: str | None
+) -> tuple[str, str, FlowRecord]:
+    """The authorization URL, its state, and the record to keep until the callback."""
+    session = _session(config, redirect_uri)
+    url, flow_state = session.authorization_url(config.authorize_url, **config.authorize_params)
+    record = FlowRecord(
+        provider=config.name,
+        expires_at=time.time() + state.flows.timeout,
+        redirect_uri=redirect_uri,
+        next_url=next_url,
+        code_verifier=session.code_verifier,
+    )
+    return url, flow_state, record
+
+
+async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, FlowRecord]:
+    """Check the callback and exchange its code; raise a CallbackError on any failure."""
+    args = request.args
+    if args.get("error"):
+        try:
+            state.flows.pop(args.get("state"), config.name)  # single use, even on error
+        except CallbackError:
+            pass
+        raise denied(
+            config.name, args.get("error", ""), args.get("error_description"), args.get("error_uri")
+        )
+    record = state.flows.pop(args.get("state"), config.name)
+    code = args.get("code")
+    if not code:
+        raise CallbackError(
+            f"The answer from {config.name!r} has neither 'code' nor 'error'; the provider "
+            "may use another response type than 'code'.",
+            provider=config.name,
+        )
+    session = _session(
+        config,
+        record.redirect_uri,
+        verifier=record.code_verifier is not None,
+        http=state.http_session(),
+    )
+    extra: dict[str, Any] = dict(config.token_params)
+    include_client_id = None if config.token_endpoint_auth_method == "client_secret_basic" else True
+    try:
+        token = await session.fetch_token(
+            config.token_url or "",
+            code=code,
+            code_verifier=record.code_verifier,
+            include_client_id=include_client_id,
+            **extra,
+        )
+    except OAuth2Error as exc:
+        detail = f": {_clip(exc.description)}" if exc.description else ""
+        raise TokenExchangeError(
+            f"{config.name!r} refused to exchange the authorization code ({exc.error}{detail}). "
+            "Check the client secret and the registered redirect URI; start the login again.",
+            provider=config.name,
+        ) from exc
+    except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
+        raise TokenExchangeError(
+            f"Could not get a token from {config.name!r} ({type(exc).__name__}); the provider "
+            "is unreachable or answered something unusable. Try again later.",
+            provider=config.name,
+            code=502,
+        ) from exc
+    return token, record
+
+
+def denied(
+    name: str, error: str, description: str | None, uri: str | None = None
+) -> AuthorizationDeniedError:
+    """The error for a provider's ``error=...`` answer."""
+    error = _clip(error, 64)
+    if error == "access_denied":
+        text = f"The sign-in with {name!r} was cancelled or refused; nothing was stored."
+    else:
+        hint = _ERROR_HINTS.get(error, "see the provider's documentation")
+        detail = f" ({_clip(description)})" if description else ""
+        text = f"{name!r} answered the login with error {error!r}{detail}: {hint}."
+    return AuthorizationDeniedError(
+        text,
+        provider=name,
+        error=error,
+        error_description=_clip(description) if description else None,
+        error_uri=_clip(uri) if uri else None,
+    )
+
+
+def _clip(text: str | None, limit: int = _MAX_PROVIDER_TEXT) -> str:
+    """Provider text for a page: printable, and short."""
+    flat = "".join(c if c.isprintable() else " " for c in str(text or ""))
+    return flat if len(flat) <= limit else flat[:limit] + "..."
+
+
+async def revoke(config: ProviderConfig, state: OAuthState, token: Token) -> None:
+    """Revoke ``token`` at the provider (RFC 7009); failures are logged, not raised."""
+    if not config.revoke_url:
+        return
+    for hint in ("refresh_token", "access_token"):
+        value = token.get(hint)
+        if not value:
+            continue
+        form = {"token": str(value), "token_type_hint": hint}
+        headers = {"Accept": "application/json"}
+        if config.token_endpoint_auth_method == "client_secret_basic" and config.client_secret:
+            headers["Authorization"] = basic_authorization(
+                config.client_id, config.client_secret, form_encode=True
+            )
+        else:
+            form["client_id"] = config.client_id
+            if config.client_secret:
+                form["client_secret"] = config.client_secret
+        try:
+            async with state.http_session().post(
+                config.revoke_url,
+                data=form,
+                headers=headers,
+                allow_redirects=False,
+                timeout=aiohttp.ClientTimeout(total=10),
+            ) as resp:
+                if resp.status != 200:
+                    log.warning(
+                        "Revoking a %s at %r answered status %s.", hint, config.name, resp.status
+                    )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)

@@ -1,0 +1,217 @@
+"""The extension's per-app state, and the per-request plumbing built on it.
+
+``init_app`` puts one :class:`OAuthState` in ``app.extensions["quart_oauthlib"]``;
+nothing about an app or a request is kept on the ``QuartOAuth`` object, so one
+extension object serves any number of apps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import secrets
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import aiohttp
+from quart import Quart, current_app, g, session
+
+from .errors import ConfigurationError
+from .flow_state import FlowStore
+from .registry import ProviderConfig
+from .signals import send, token_updated
+from .storage.base import Token, TokenStore, store_lock
+
+log = logging.getLogger("quart_oauthlib")
+
+EXTENSION_KEY: Final = "quart_oauthlib"
+BROWSER_ID_KEY: Final = "_oauth_uid"
+#: How long a refresh done for one request is offered to concurrent ones.
+_REFRESH_REUSE_SECONDS: Final = 60.0
+_REFRESH_REUSE_MAX: Final = 1024
+
+SessionFactory = Callable[[], aiohttp.ClientSession]
+UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
+
+
+@dataclass(eq=False)
+class OAuthState:
+    """Everything the extension knows about one app, resolved once at ``init_app``."""
+
+    providers: dict[str, ProviderConfig]
+    store: TokenStore
+    flows: FlowStore
+    redirect_to: str
+    session_factory: SessionFactory
+    user_id_loader: Callable[[], UserIdLoader | None]
+    http: aiohttp.ClientSession | None = None
+    locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+    recent_refreshes: OrderedDict[tuple[str, str, str], tuple[float, Token]] = field(
+        default_factory=OrderedDict
+    )
+    warned: set[str] = field(default_factory=set)
+
+    def provider(self, name: str) -> ProviderConfig:
+        """The config of provider ``name``, or a clear error."""
+        try:
+            return self.providers[name]
+        except KeyError:
+            known = ", ".join(sorted(self.providers)) or "none"
+            raise ConfigurationError(
+                f"No OAuth provider {name!r} in this app's OAUTH_PROVIDERS (configured: {known})."
+            ) from None
+
+    # -- the shared HTTP session -----------------------------------------
+
+    async def open(self) -> None:
+        """Open the app's shared aiohttp session (``before_serving``)."""
+        if self.http is None or self.http.closed:
+            self.http = self.session_factory()
+
+    async def close(self) -> None:
+        """Close the app's shared aiohttp session (``after_serving``)."""
+        http, self.http = self.http, None
+        if http is not None:
+            await http.close()
+
+    def http_session(self) -> aiohttp.ClientSession:
+        """The shared session; or, when the app was not started, one for this request.
+
+        ``app.test_client()`` does not run ``before_serving``. Rather than leak a
+        session bound to a loop that may soon be closed, a request then gets its
+        own session, closed when the request ends (see :func:`close_request_http`).
+        """
+        if self.http is not None and not self.http.closed:
+            return self.http
+        http: aiohttp.ClientSession | None = g.get("_oauth_http")
+        if http is None:
+            if "lazy-http" not in self.warned:
+                self.warned.add("lazy-http")
+                log.info(
+                    "quart_oauthlib: the app was not started (before_serving did not run), "
+                    "so each request uses its own HTTP session. Use app.test_app() in tests."
+                )
+            http = self.session_factory()
+            g._oauth_http = http
+        return http
+
+    # -- users and tokens --------------------------------------------------
+
+    async def user_id(self, *, create: bool) -> str | None:
+        """Whose tokens this request uses: the user loader's answer, else this browser's id.
+
+        Args:
+            create: Make a browser id if there is none yet (only when storing).
+        """
+        cached: str | None = g.get("_oauth_user_id")
+        if cached is not None:
+            return cached
+        loader = self.user_id_loader()
+        user: str | None = None
+        if loader is not None:
+            value = await current_app.ensure_async(loader)()
+            user = None if value is None else f"user:{value}"
+        if user is None:
+            browser = session.get(BROWSER_ID_KEY)
+            if browser is None and create:
+                browser = secrets.token_urlsafe(18)
+                session[BROWSER_ID_KEY] = browser
+            user = None if browser is None else f"browser:{browser}"
+        if user is not None:
+            g._oauth_user_id = user
+        return user
+
+    async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
+        """The current user's token for ``provider`` (read once per request)."""
+        cache: dict[str, Token | None] = g.setdefault("_oauth_tokens", {})
+        if provider in cache and not fresh:
+            return cache[provider]
+        user = await self.user_id(create=False)
+        token = await self.store.get(provider, user) if user is not None else None
+        cache[provider] = token
+        return token
+
+    async def save_token(self, provider: str, token: Mapping[str, Any]) -> None:
+        """Store ``token`` as the current user's for ``provider``."""
+        user = await self.user_id(create=True)
+        assert user is not None  # noqa: S101 -- create=True always gives an id
+        await self.store.set(provider, user, token)
+        g.setdefault("_oauth_tokens", {})[provider] = dict(token)
+
+    async def delete_token(self, provider: str) -> None:
+        """Forget the current user's token for ``provider``."""
+        user = await self.user_id(create=False)
+        if user is not None:
+            await self.store.delete(provider, user)
+        g.setdefault("_oauth_tokens", {})[provider] = None
+
+    # -- refresh coordination ----------------------------------------------
+
+    @asynccontextmanager
+    async def refresh_lock(self, provider: str) -> AsyncIterator[None]:
+        """Serialise refreshes of one user's token: in this process, and in the store."""
+        user = await self.user_id(create=False) or ""
+        lock = self.locks.get((provider, user))
+        if lock is None:
+            lock = self.locks[(provider, user)] = asyncio.Lock()
+        async with lock, store_lock(self.store, provider, user):
+            yield
+
+    async def refreshed_since(self, provider: str, old: Token) -> Token | None:
+        """A token that replaced ``old`` moments ago, in another request, if any.
+
+        With the session store, concurrent requests each hold their own copy of
+        the cookie; the one that did not refresh finds the new token here
+        instead of spending a (perhaps rotated, now dead) refresh token again.
+        """
+        user = await self.user_id(create=False) or ""
+        key = (provider, user, _fingerprint(old))
+        hit = self.recent_refreshes.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return dict(hit[1])
+
+    async def token_refreshed(self, provider: str, old: Token, new: Token) -> None:
+        """Write a refreshed token back, and offer it to concurrent requests."""
+        await self.save_token(provider, new)
+        user = await self.user_id(create=False) or ""
+        self.recent_refreshes[(provider, user, _fingerprint(old))] = (
+            time.monotonic() + _REFRESH_REUSE_SECONDS,
+            dict(new),
+        )
+        while len(self.recent_refreshes) > _REFRESH_REUSE_MAX:
+            self.recent_refreshes.popitem(last=False)
+        await send(token_updated, provider=provider, user_id=user, token=new)
+
+
+def _fingerprint(token: Mapping[str, Any]) -> str:
+    raw = str(token.get("access_token") or token.get("oauth_token") or "")
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def get_state(app: Quart | None = None) -> OAuthState:
+    """The extension state of ``app`` (the current app by default)."""
+    target = app if app is not None else current_app
+    try:
+        state: OAuthState = target.extensions[EXTENSION_KEY]
+    except KeyError:
+        raise RuntimeError(
+            "QuartOAuth is not initialised on this app: "
+            "call QuartOAuth(app) or oauth.init_app(app)."
+        ) from None
+    return state
+
+
+async def close_request_http(exc: BaseException | None = None) -> None:
+    """Close the per-request HTTP session made when the app was not started."""
+    http: aiohttp.ClientSession | None = g.pop("_oauth_http", None)
+    if http is not None:
+        await http.close()

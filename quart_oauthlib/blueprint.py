@@ -1,0 +1,158 @@
+"""The login, callback and logout views: one blueprint per provider.
+
+For a provider ``name`` (endpoints ``name.login``, ``name.callback``, ``name.logout``)::
+
+    GET  <prefix>/login/<name>             redirect to the provider (state, PKCE, next kept)
+    GET  <prefix>/login/<name>/authorized  the callback: check, exchange, store, redirect
+    POST <prefix>/logout/<name>            revoke where possible, forget the token
+
+Each view is a short list of steps; the OAuth 1 and OAuth 2 specifics live in
+``_oauth1_flow`` and ``_oauth2_flow``.
+"""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlsplit
+
+from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
+from quart.typing import ResponseReturnValue
+
+from . import _oauth1_flow, _oauth2_flow
+from ._state import OAuthState, get_state
+from .http_errors import CallbackError
+from .redirects import safe_next, wants_json
+from .registry import ProviderConfig
+from .signals import oauth_authorized, oauth_before_login, oauth_error, send
+
+__all__ = ["make_blueprint"]
+
+log = logging.getLogger("quart_oauthlib")
+_LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
+    """The blueprint of provider ``config.name``, under ``url_prefix``."""
+    name = config.name
+    blueprint = Blueprint(name, __name__, url_prefix=(url_prefix + config.url_prefix) or None)
+
+    async def login() -> ResponseReturnValue:
+        return await _login(get_state(), name)
+
+    async def callback() -> ResponseReturnValue:
+        return await _callback(get_state(), name)
+
+    async def logout() -> ResponseReturnValue:
+        return await _logout(get_state(), name)
+
+    blueprint.add_url_rule(f"/login/{name}", "login", login, methods=["GET"])
+    blueprint.add_url_rule(f"/login/{name}/authorized", "callback", callback, methods=["GET"])
+    blueprint.add_url_rule(f"/logout/{name}", "logout", logout, methods=["POST"])
+    return blueprint
+
+
+async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
+    config = state.provider(name)
+    next_url = safe_next(request.args.get("next"))
+    redirect_uri = _redirect_uri(state, config)
+    try:
+        if config.version == 1:
+            url, key, record = await _oauth1_flow.start(config, state, redirect_uri, next_url)
+        else:
+            url, key, record = _oauth2_flow.start(config, state, redirect_uri, next_url)
+    except CallbackError as exc:
+        return await _fail(exc)
+    state.flows.add(key, record)
+    for value in await send(oauth_before_login, provider=name, url=url):
+        if value is not None:
+            return await make_response(value)
+    return redirect(url)
+
+
+async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
+    config = state.provider(name)
+    try:
+        if config.version == 1:
+            token, record = await _oauth1_flow.finish(config, state)
+        else:
+            token, record = await _oauth2_flow.finish(config, state)
+    except CallbackError as exc:
+        return await _fail(exc)
+    store = True
+    for value in await send(oauth_authorized, provider=name, token=dict(token)):
+        if value is False:
+            store = False
+        elif value is not None and value is not True:
+            return await make_response(value)
+    if store:
+        await state.save_token(name, token)
+    log.info("Signed in with %r.", name)
+    return redirect(record.next_url or _default_target(state, config))
+
+
+async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:
+    config = state.provider(name)
+    if not _same_origin():
+        return Response("Cross-site logout refused.", status=403)
+    token = await state.load_token(name)
+    if token and config.version == 2:
+        await _oauth2_flow.revoke(config, state, token)
+    await state.delete_token(name)
+    if wants_json():
+        return Response("", status=204)
+    form = await request.form
+    target = safe_next(form.get("next") or request.args.get("next"))
+    return redirect(target or _default_target(state, config), 303)
+
+
+async def _fail(exc: CallbackError) -> ResponseReturnValue:
+    """Tell ``oauth_error`` receivers; answer with theirs, or the error's 4xx page."""
+    log.info("Login with %r failed: %s (status %s).", exc.provider, exc.error, exc.code)
+    values = await send(
+        oauth_error,
+        provider=exc.provider,
+        error=exc.error,
+        description=exc.description or "",
+        exception=exc,
+    )
+    for value in values:
+        if value is not None:
+            return await make_response(value)
+    if wants_json():
+        return jsonify(exc.to_dict()), exc.code or 400
+    raise exc
+
+
+def _redirect_uri(state: OAuthState, config: ProviderConfig) -> str:
+    """The callback URL: configured, or built from this request (proxy headers honoured)."""
+    if config.redirect_uri:
+        return config.redirect_uri
+    uri = url_for(f"{config.name}.callback", _external=True)
+    parts = urlsplit(uri)
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        key = f"http-callback:{config.name}"
+        if key not in state.warned:
+            state.warned.add(key)
+            log.warning(
+                "The callback URL of %r is %s (plain http). Behind a TLS-terminating proxy, "
+                "wrap the app in hypercorn's ProxyFixMiddleware to trust X-Forwarded-Proto, "
+                "or set redirect_uri for this provider.",
+                config.name,
+                uri,
+            )
+    return uri
+
+
+def _default_target(state: OAuthState, config: ProviderConfig) -> str:
+    target = config.redirect_to or state.redirect_to
+    if target.startswith("/") or "://" in target:
+        return target
+    return url_for(target)
+
+
+def _same_origin() -> bool:
+    """Refuse a logout POSTed from another site (where the browser says so)."""
+    origin = request.headers.get("Origin")
+    if origin is None or origin == "null":
+        return origin is None
+    return urlsplit(origin).netloc == request.host

@@ -1,0 +1,80 @@
+"""``@oauth.require(...)``: run a view only when the user has a token for each provider."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import ParamSpec, TypeVar
+
+from quart import current_app, jsonify, redirect, url_for
+from quart.typing import ResponseReturnValue
+
+from ._state import OAuthState, get_state
+from .http_errors import ReauthorizationRequiredError
+from .redirects import current_path, wants_json
+
+__all__ = ["login_required_response", "require"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Answer = ResponseReturnValue
+
+
+def require(
+    *names: str,
+) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T | ResponseReturnValue]]]:
+    """Run the view only if the current user holds a usable token for every provider named.
+
+    Otherwise answer with a redirect to the first missing provider's login,
+    with ``next`` set to the current path, or, for a client that asks for
+    JSON, a 401 with ``{"error": "login_required", "provider", "login_url"}``.
+
+    Args:
+        *names: Provider names from ``OAUTH_PROVIDERS``.
+    """
+    if not names:
+        raise TypeError("require() needs at least one provider name.")
+
+    def decorator(
+        func: Callable[P, Awaitable[T]],
+    ) -> Callable[P, Awaitable[T | ResponseReturnValue]]:
+        @wraps(func)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T | Answer:
+            state = get_state()
+            for name in names:
+                if not await _authorized(state, name):
+                    return login_required_response(name)
+            return await current_app.ensure_async(func)(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+async def _authorized(state: OAuthState, name: str) -> bool:
+    config = state.provider(name)
+    token = await state.load_token(name)
+    if not token:
+        return False
+    if config.version == 1:
+        return bool(token.get("oauth_token"))
+    if not token.get("access_token"):
+        return False
+    expires_at = token.get("expires_at")
+    expired = isinstance(expires_at, int | float) and expires_at <= time.time()
+    return not expired or bool(token.get("refresh_token") and config.refresh_url)
+
+
+def login_required_response(name: str) -> ResponseReturnValue:
+    """The answer for a user without a usable token for provider ``name``."""
+    login_url = url_for(f"{name}.login", next=current_path())
+    if wants_json():
+        body = {"error": "login_required", "provider": name, "login_url": login_url}
+        return jsonify(body), 401
+    return redirect(login_url)
+
+
+async def handle_reauthorization(error: ReauthorizationRequiredError) -> ResponseReturnValue:
+    """The app's error handler for a dead token met inside a view."""
+    return login_required_response(error.provider)

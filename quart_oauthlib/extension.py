@@ -1,0 +1,220 @@
+"""``QuartOAuth``: "Sign in with ..." and authorized API calls for a Quart app.
+
+::
+
+    app.config["OAUTH_PROVIDERS"] = {"github": {"client_id": "...", "client_secret": "..."}}
+    oauth = QuartOAuth(app)              # or QuartOAuth(), then oauth.init_app(app)
+
+    @app.route("/profile")
+    @oauth.require("github")
+    async def profile():
+        resp = await oauth["github"].get("https://api.github.com/user")
+        return await resp.json()
+
+Settings are resolved from the constructor, then ``app.config``, then
+:data:`DEFAULTS`, and checked once in :meth:`QuartOAuth.init_app`.
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Final, ParamSpec, TypeVar
+
+import aiohttp
+from quart import Quart, current_app, has_app_context
+from quart.typing import ResponseReturnValue
+
+from ._state import (
+    EXTENSION_KEY,
+    OAuthState,
+    SessionFactory,
+    UserIdLoader,
+    close_request_http,
+    get_state,
+)
+from .blueprint import make_blueprint
+from .decorators import handle_reauthorization, require
+from .errors import ConfigurationError
+from .flow_state import FlowStore
+from .globals import BoundSession, bound_session
+from .http_errors import ReauthorizationRequiredError
+from .providers import PRESETS
+from .registry import ProviderConfig, ProviderSettings, resolve_provider
+from .storage.base import TokenStore
+from .storage.memory import MemoryTokenStore
+from .storage.session import SessionTokenStore
+
+__all__ = ["DEFAULTS", "QuartOAuth"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+#: Every ``OAUTH_`` setting and its default.
+DEFAULTS: Final[Mapping[str, Any]] = {
+    "OAUTH_PROVIDERS": {},
+    "OAUTH_REDIRECT_TO": "/",
+    "OAUTH_URL_PREFIX": "",
+    "OAUTH_FLOW_TIMEOUT": 600,
+    "OAUTH_MAX_FLOWS": 5,
+    "OAUTH_TOKEN_STORE": "session",
+    "OAUTH_CA_BUNDLE": None,
+    "OAUTH_HTTP_TIMEOUT": 30.0,
+}
+
+
+class QuartOAuth:
+    """The extension: provider registry, login blueprints, token store, bound sessions.
+
+    Every keyword argument defaults to None, meaning "use ``app.config``".
+
+    Args:
+        app: The app to initialise now (or call :meth:`init_app` later).
+        store: Where tokens are kept (``OAUTH_TOKEN_STORE``: ``"session"``,
+            ``"memory"`` or a :class:`~quart_oauthlib.storage.TokenStore`).
+        user_id_loader: Returns the signed-in user's id (sync or async), or
+            None for "nobody": then tokens belong to the browser session.
+        session_factory: Makes the app's shared ``aiohttp.ClientSession``,
+            called at ``before_serving``. Use it for proxies, custom
+            connectors or tracing.
+        ssl: The TLS setting of the default session factory: an
+            ``ssl.SSLContext`` trusting your CA bundle, say. ``OAUTH_CA_BUNDLE``
+            (a PEM path) is the config equivalent.
+        presets: Extra or replacement presets, by name.
+    """
+
+    def __init__(
+        self,
+        app: Quart | None = None,
+        *,
+        store: TokenStore | None = None,
+        user_id_loader: UserIdLoader | None = None,
+        session_factory: SessionFactory | None = None,
+        ssl: ssl.SSLContext | None = None,
+        presets: Mapping[str, ProviderSettings] | None = None,
+    ):
+        self._store = store
+        self._user_id_loader = user_id_loader
+        self._session_factory = session_factory
+        self._ssl = ssl
+        self._presets: dict[str, ProviderSettings] = {**PRESETS, **(presets or {})}
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Quart) -> None:
+        """Resolve and check the settings, and register blueprints and lifecycle hooks.
+
+        Raises:
+            ConfigurationError: A setting is wrong; the message names the provider and key.
+        """
+        if EXTENSION_KEY in app.extensions:
+            raise ConfigurationError("QuartOAuth is already initialised on this app.")
+        providers = self._resolve_providers(app.config.get("OAUTH_PROVIDERS", {}))
+        state = OAuthState(
+            providers=providers,
+            store=self._resolve_store(app),
+            flows=FlowStore(
+                timeout=float(_config(app, "OAUTH_FLOW_TIMEOUT")),
+                max_flows=int(_config(app, "OAUTH_MAX_FLOWS")),
+            ),
+            redirect_to=str(_config(app, "OAUTH_REDIRECT_TO")),
+            session_factory=self._resolve_session_factory(app),
+            user_id_loader=lambda: self._user_id_loader,
+        )
+        app.extensions[EXTENSION_KEY] = state
+        prefix = str(_config(app, "OAUTH_URL_PREFIX")).rstrip("/")
+        for config in providers.values():
+            app.register_blueprint(make_blueprint(config, prefix))
+        app.before_serving(state.open)
+        app.after_serving(state.close)
+        app.teardown_request(close_request_http)
+        app.register_error_handler(ReauthorizationRequiredError, handle_reauthorization)
+
+    # -- providers ---------------------------------------------------------
+
+    def __getitem__(self, name: str) -> BoundSession:
+        """The current request's session for provider ``name``, bound to the user's token."""
+        return bound_session(name)
+
+    def __getattr__(self, name: str) -> BoundSession:
+        """``oauth.github`` is sugar for ``oauth["github"]``, for configured providers only."""
+        state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
+        if name.startswith("_") or state is None or name not in state.providers:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return bound_session(name)
+
+    def provider(self, name: str, app: Quart | None = None) -> ProviderConfig:
+        """The checked configuration of provider ``name`` (of the current app by default)."""
+        return get_state(app).provider(name)
+
+    def require(
+        self, *names: str
+    ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T | ResponseReturnValue]]]:
+        """Decorator: run the view only when the user holds tokens for all ``names``.
+
+        See :func:`quart_oauthlib.decorators.require`.
+        """
+        return require(*names)
+
+    def user_id_loader(self, func: UserIdLoader) -> UserIdLoader:
+        """Decorator: set the function that names the signed-in user.
+
+        For instance with Quart-Auth::
+
+            @oauth.user_id_loader
+            async def user_id():
+                return current_user.auth_id if await current_user.is_authenticated else None
+        """
+        self._user_id_loader = func
+        return func
+
+    # -- resolution ----------------------------------------------------------
+
+    def _resolve_providers(self, settings: Any) -> dict[str, ProviderConfig]:
+        if not isinstance(settings, Mapping):
+            raise ConfigurationError("OAUTH_PROVIDERS must be a dict of name -> settings.")
+        insecure = bool(os.environ.get("OAUTHLIB_INSECURE_TRANSPORT"))
+        return {
+            name: resolve_provider(name, value, self._presets, insecure_transport=insecure)
+            for name, value in settings.items()
+        }
+
+    def _resolve_store(self, app: Quart) -> TokenStore:
+        if self._store is not None:
+            return self._store
+        value = _config(app, "OAUTH_TOKEN_STORE")
+        if value == "session":
+            return SessionTokenStore()
+        if value == "memory":
+            return MemoryTokenStore()
+        if all(callable(getattr(value, m, None)) for m in ("get", "set", "delete")):
+            store: TokenStore = value
+            return store
+        raise ConfigurationError(
+            "OAUTH_TOKEN_STORE must be 'session', 'memory' or a TokenStore object."
+        )
+
+    def _resolve_session_factory(self, app: Quart) -> SessionFactory:
+        if self._session_factory is not None:
+            return self._session_factory
+        context = self._ssl
+        bundle = _config(app, "OAUTH_CA_BUNDLE")
+        if context is None and bundle:
+            try:
+                context = ssl.create_default_context(cafile=str(bundle))
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigurationError(
+                    f"OAUTH_CA_BUNDLE: cannot load CA certificates from {bundle!r} ({exc})."
+                ) from exc
+        timeout = aiohttp.ClientTimeout(total=float(_config(app, "OAUTH_HTTP_TIMEOUT")))
+
+        def factory() -> aiohttp.ClientSession:
+            connector = aiohttp.TCPConnector(ssl=context if context is not None else True)
+            return aiohttp.ClientSession(connector=connector, timeout=timeout)
+
+        return factory
+
+
+def _config(app: Quart, key: str) -> Any:
+    return app.config.get(key, DEFAULTS[key])

@@ -1,0 +1,214 @@
+"""The request-bound sessions behind ``oauth["name"]`` and ``oauth.name``.
+
+Inside a request, a provider's session is an :class:`~quart_oauthlib.OAuth2Session`
+(or ``OAuth1Session``) holding the current user's stored token, made once per
+request and sharing the app's one ``aiohttp.ClientSession``. The token is read
+from the store on first use; an expired one is refreshed under a per-user lock
+(and the store's own lock, if it has one) and written back to the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import aiohttp
+from oauthlib.oauth2 import TokenExpiredError
+from quart import g, has_request_context
+from yarl import URL
+
+from ._state import OAuthState, get_state
+from .client._transport import RequestContext
+from .client.oauth1_session import OAuth1Session
+from .client.oauth2_auth import expires_at_of, is_expired
+from .client.oauth2_session import OAuth2Session
+from .errors import TokenRefreshError
+from .http_errors import ReauthorizationRequiredError
+from .registry import ProviderConfig
+from .storage.base import Token
+
+__all__ = [
+    "BoundOAuth1Session",
+    "BoundOAuth2Session",
+    "BoundSession",
+    "bound_session",
+    "refresh_kwargs",
+]
+
+
+class BoundOAuth2Session(OAuth2Session):
+    """An ``OAuth2Session`` bound to the current user's stored token for one provider.
+
+    Everything of ``OAuth2Session`` works; in addition the token is loaded
+    from the store before the first request (or by ``await load_token()``),
+    and a refreshed token is written back to the store.
+
+    Attributes:
+        provider: The provider's name.
+    """
+
+    def __init__(self, config: ProviderConfig, app_state: OAuthState, http: aiohttp.ClientSession):
+        super().__init__(
+            config.client_id,
+            auto_refresh_url=config.refresh_url,
+            auto_refresh_kwargs=refresh_kwargs(config),
+            scope=list(config.scope) if config.scope else None,
+            token_updater=self._write_back,
+            client_secret=config.client_secret,
+            session=http,
+        )
+        self.provider = config.name
+        self._app_state = app_state
+        self._loaded = False
+        self._before_refresh: Token = {}
+        if config.compliance_fix is not None:
+            config.compliance_fix(self)
+
+    async def load_token(self) -> Token | None:
+        """Read the user's token from the store (once), and return it or None."""
+        if not self._loaded:
+            stored = await self._app_state.load_token(self.provider)
+            self._loaded = True
+            if stored:
+                self.token = stored
+        return self.token or None
+
+    def request(
+        self,
+        method: str,
+        url: str | URL,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        withhold_token: bool = False,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
+    ) -> RequestContext:
+        """Send a request with the user's token; see ``OAuth2Session.request``."""
+
+        async def send() -> aiohttp.ClientResponse:
+            await self.load_token()
+            parent = super(BoundOAuth2Session, self).request
+            return await parent(
+                method, url, data, headers, withhold_token, client_id, client_secret, **kwargs
+            )
+
+        return RequestContext(send())
+
+    async def ensure_active_token(
+        self, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> None:
+        """Refresh an expiring token once per user, even across concurrent requests."""
+        await self.load_token()
+        if not self.token or not is_expired(expires_at_of(self.token), self.refresh_margin):
+            return
+        async with self._app_state.refresh_lock(self.provider):
+            old = dict(self.token)
+            newer = await self._app_state.refreshed_since(self.provider, old)
+            if newer is None:
+                stored = await self._app_state.load_token(self.provider, fresh=True)
+                if stored and stored.get("access_token") != old.get("access_token"):
+                    newer = stored
+            if newer is not None and not is_expired(expires_at_of(newer), self.refresh_margin):
+                self.token = newer  # another request refreshed it meanwhile
+                await self._app_state.save_token(self.provider, newer)
+                return
+            self._before_refresh = old
+            try:
+                await super().ensure_active_token(client_id=client_id, client_secret=client_secret)
+            except TokenRefreshError as exc:
+                if not exc.needs_login:
+                    raise  # a network failure: the token may still be refreshed later
+                await self._dead_token(f"the provider refused to refresh it ({exc.error})", exc)
+            except TokenExpiredError as exc:
+                await self._dead_token("it expired and cannot be refreshed", exc)
+
+    async def _dead_token(self, why: str, cause: Exception) -> None:
+        await self._app_state.delete_token(self.provider)
+        raise ReauthorizationRequiredError(
+            f"The {self.provider!r} token of this user was dropped: {why}. "
+            "The user must sign in again.",
+            provider=self.provider,
+            error=getattr(cause, "error", None),
+        ) from cause
+
+    async def _write_back(self, token: Token) -> None:
+        await self._app_state.token_refreshed(self.provider, self._before_refresh, token)
+
+
+class BoundOAuth1Session(OAuth1Session):
+    """An ``OAuth1Session`` bound to the current user's stored token for one provider.
+
+    The token is loaded from the store before the first request (or by
+    ``await load_token()``). OAuth 1 tokens do not expire, so there is no refresh.
+
+    Attributes:
+        provider: The provider's name.
+    """
+
+    def __init__(self, config: ProviderConfig, app_state: OAuthState, http: aiohttp.ClientSession):
+        super().__init__(
+            config.client_id,
+            config.client_secret,
+            signature_method=config.signature_method,
+            session=http,
+        )
+        self.provider = config.name
+        self._app_state = app_state
+        self._loaded = False
+
+    async def load_token(self) -> dict[str, str] | None:
+        """Read the user's token from the store (once), and return it or None."""
+        if not self._loaded:
+            stored = await self._app_state.load_token(self.provider)
+            self._loaded = True
+            if stored and stored.get("oauth_token"):
+                self.token = {
+                    key: str(stored[key])
+                    for key in ("oauth_token", "oauth_token_secret")
+                    if key in stored
+                }
+        return self.token if self.authorized else None
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> RequestContext:
+        """Send a signed request with the user's token; see ``OAuth1Session.request``."""
+
+        async def send() -> aiohttp.ClientResponse:
+            await self.load_token()
+            return await super(BoundOAuth1Session, self).request(method, url, **kwargs)
+
+        return RequestContext(send())
+
+
+BoundSession = BoundOAuth2Session | BoundOAuth1Session
+
+
+def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
+    """Extra refresh parameters: client credentials in the body unless Basic is used."""
+    if config.token_endpoint_auth_method == "client_secret_post" and config.client_secret:
+        return {"client_id": config.client_id, "client_secret": config.client_secret}
+    if config.token_endpoint_auth_method == "none":
+        return {"client_id": config.client_id}
+    return {}
+
+
+def bound_session(name: str) -> BoundSession:
+    """The current request's session for provider ``name``.
+
+    Raises:
+        RuntimeError: Outside a request.
+        ConfigurationError: No such provider in the current app.
+    """
+    if not has_request_context():
+        raise RuntimeError(
+            f"oauth[{name!r}] is bound to the user of the current request; use it inside a "
+            "request, or build an OAuth2Session with the token yourself elsewhere."
+        )
+    state = get_state()
+    config = state.provider(name)
+    sessions: dict[str, BoundSession] = g.setdefault("_oauth_sessions", {})
+    bound = sessions.get(name)
+    if bound is None:
+        kind = BoundOAuth1Session if config.version == 1 else BoundOAuth2Session
+        bound = sessions[name] = kind(config, state, state.http_session())
+    return bound

@@ -1,0 +1,156 @@
+"""The errors of the Quart extension, which answer HTTP requests.
+
+They live apart from :mod:`quart_oauthlib.errors` because they subclass
+werkzeug's HTTP exceptions, and the framework-free client must not import
+werkzeug. Each one is a :class:`~quart_oauthlib.errors.QuartOAuthlibError`
+too::
+
+    QuartOAuthlibError
+    ├── CallbackError (BadRequest, 400)        a login could not complete
+    │   ├── StateMismatchError                 missing, unknown, replayed or foreign state
+    │   ├── FlowExpiredError                   the login took too long
+    │   ├── AuthorizationDeniedError           the provider answered error=... (RFC 6749 4.1.2.1)
+    │   └── TokenExchangeError                 the code or verifier could not be exchanged
+    ├── ConfigurationError (ValueError)
+    │   └── SessionCookieTooLargeError         tokens do not fit in the session cookie
+    └── TokenError
+        └── TokenRefreshError
+            └── ReauthorizationRequiredError   a stored token is dead; log in again
+
+The login and callback views send ``oauth_error`` before raising these, and
+an app may answer them its own way with ``@app.errorhandler(CallbackError)``.
+Their ``description`` is shown on the error page: it says what went wrong and
+what to do, and never contains a token, secret, code, verifier or state.
+"""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import BadRequest
+
+from .errors import ConfigurationError, QuartOAuthlibError, TokenRefreshError
+
+__all__ = [
+    "AuthorizationDeniedError",
+    "CallbackError",
+    "FlowExpiredError",
+    "ReauthorizationRequiredError",
+    "SessionCookieTooLargeError",
+    "StateMismatchError",
+    "TokenExchangeError",
+]
+
+
+class CallbackError(QuartOAuthlibError, BadRequest):
+    """A login could not complete; nothing was stored.
+
+    Attributes:
+        provider: The provider's name in ``OAUTH_PROVIDERS``.
+        error: A short machine-readable code, sent as ``error`` with ``oauth_error``.
+    """
+
+    error: str = "callback_error"
+
+    def __init__(self, description: str, *, provider: str, code: int | None = None):
+        BadRequest.__init__(self, description)
+        self.provider = provider
+        if code is not None:
+            self.code = code
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-friendly summary: ``error``, ``error_description`` and ``provider``."""
+        return {
+            "error": self.error,
+            "error_description": self.description or "",
+            "provider": self.provider,
+        }
+
+
+class StateMismatchError(CallbackError):
+    """The callback's ``state`` does not match a login started in this browser.
+
+    Attributes:
+        reason: ``"missing"`` (no state in the callback), ``"no_cookie"`` (the
+            browser sent no session cookie), ``"unknown"`` (no such pending
+            login: replayed, already used, or started elsewhere) or
+            ``"wrong_provider"``.
+    """
+
+    error = "state_mismatch"
+
+    def __init__(self, description: str, *, provider: str, reason: str):
+        super().__init__(description, provider=provider)
+        self.reason = reason
+
+
+class FlowExpiredError(CallbackError):
+    """The login was started too long ago (``OAUTH_FLOW_TIMEOUT``)."""
+
+    error = "flow_expired"
+
+
+class AuthorizationDeniedError(CallbackError):
+    """The provider sent the user back with an ``error`` (RFC 6749 §4.1.2.1).
+
+    ``access_denied`` (the user said no) answers 403; the other codes 400.
+
+    Attributes:
+        error: The provider's error code, such as ``"access_denied"``.
+        error_description: The provider's ``error_description``, if any.
+        error_uri: The provider's ``error_uri``, if any.
+    """
+
+    def __init__(
+        self,
+        description: str,
+        *,
+        provider: str,
+        error: str,
+        error_description: str | None = None,
+        error_uri: str | None = None,
+    ):
+        super().__init__(
+            description, provider=provider, code=403 if error == "access_denied" else None
+        )
+        self.error = error
+        self.error_description = error_description
+        self.error_uri = error_uri
+
+
+class TokenExchangeError(CallbackError):
+    """The provider would not exchange the code (or OAuth 1 verifier) for a token.
+
+    A protocol error (``invalid_grant`` ...) answers 400; an unreachable or
+    broken provider answers 502. The original exception is the ``__cause__``.
+    """
+
+    error = "token_exchange_failed"
+
+
+class SessionCookieTooLargeError(ConfigurationError):
+    """The tokens would make the session cookie larger than browsers keep.
+
+    Browsers silently drop a cookie over about 4 KB, which would log the user
+    out with no error anywhere. Use a server-side token store instead.
+    """
+
+
+class ReauthorizationRequiredError(TokenRefreshError):
+    """The user's token for ``provider`` is dead (refresh refused, or expired with no way to
+    refresh it); the stored token was dropped and only a new login helps.
+
+    Raised by the request-bound sessions. The extension answers it like
+    ``@oauth.require`` answers a missing token: a redirect to the provider's
+    login (or a 401 with a JSON body for a client asking for JSON).
+
+    Attributes:
+        provider: The provider's name.
+    """
+
+    def __init__(self, message: str, *, provider: str, error: str | None = None):
+        super().__init__(message, error=error)
+        self.provider = provider
+
+    @property
+    def needs_login(self) -> bool:
+        """Always true: that is what this error says."""
+        return True

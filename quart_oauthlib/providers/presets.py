@@ -1,0 +1,140 @@
+"""Presets: endpoints, default scope, client authentication, fixes and userinfo URL.
+
+Each preset is plain data, a :class:`~quart_oauthlib.registry.ProviderSettings`.
+A provider named like a preset (or with ``preset="github"``) starts from it;
+every key can be overridden in ``OAUTH_PROVIDERS``.
+
+To add one, see ``CONTRIBUTING`` in this package's ``__init__``: a constant
+here, an entry in :data:`PRESETS`, and a test in ``tests/providers/``.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ..client.compliance_fixes import facebook_compliance_fix, slack_compliance_fix
+from ..registry import ProviderSettings
+
+__all__ = ["PRESETS"]
+
+GITHUB: Final = ProviderSettings(
+    authorize_url="https://github.com/login/oauth/authorize",
+    token_url="https://github.com/login/oauth/access_token",
+    userinfo_url="https://api.github.com/user",
+    scope=["read:user", "user:email"],
+    token_endpoint_auth_method="client_secret_post",
+)
+
+GOOGLE: Final = ProviderSettings(
+    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
+    token_url="https://oauth2.googleapis.com/token",
+    revoke_url="https://oauth2.googleapis.com/revoke",
+    userinfo_url="https://openidconnect.googleapis.com/v1/userinfo",
+    scope=["openid", "email", "profile"],
+    token_endpoint_auth_method="client_secret_post",
+)
+
+GITLAB: Final = ProviderSettings(
+    authorize_url="https://gitlab.com/oauth/authorize",
+    token_url="https://gitlab.com/oauth/token",
+    revoke_url="https://gitlab.com/oauth/revoke",
+    userinfo_url="https://gitlab.com/api/v4/user",
+    scope=["read_user"],
+    token_endpoint_auth_method="client_secret_post",
+)
+
+#: Microsoft Entra ID (Azure AD). Set ``tenant`` to your tenant id or domain;
+#: "common" (the default) admits work, school and personal accounts.
+MICROSOFT: Final = ProviderSettings(
+    authorize_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
+    token_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+    userinfo_url="https://graph.microsoft.com/v1.0/me",
+    scope=["openid", "email", "profile", "offline_access", "User.Read"],
+    token_endpoint_auth_method="client_secret_post",
+)
+
+FACEBOOK: Final = ProviderSettings(
+    authorize_url="https://www.facebook.com/v19.0/dialog/oauth",
+    token_url="https://graph.facebook.com/v19.0/oauth/access_token",
+    userinfo_url="https://graph.facebook.com/me?fields=id,name,email",
+    scope=["public_profile", "email"],
+    token_endpoint_auth_method="client_secret_post",
+    compliance_fix=facebook_compliance_fix,
+)
+
+DISCORD: Final = ProviderSettings(
+    authorize_url="https://discord.com/oauth2/authorize",
+    token_url="https://discord.com/api/oauth2/token",
+    revoke_url="https://discord.com/api/oauth2/token/revoke",
+    userinfo_url="https://discord.com/api/users/@me",
+    scope=["identify", "email"],
+    token_endpoint_auth_method="client_secret_basic",
+)
+
+#: "Sign in with Slack" (OpenID Connect). Slack ignores PKCE for web apps.
+SLACK: Final = ProviderSettings(
+    authorize_url="https://slack.com/openid/connect/authorize",
+    token_url="https://slack.com/api/openid.connect.token",
+    userinfo_url="https://slack.com/api/openid.connect.userInfo",
+    scope=["openid", "email", "profile"],
+    token_endpoint_auth_method="client_secret_post",
+    pkce=None,
+    compliance_fix=slack_compliance_fix,
+)
+
+#: X (Twitter) OAuth 2.0 with PKCE, which X requires.
+TWITTER: Final = ProviderSettings(
+    authorize_url="https://x.com/i/oauth2/authorize",
+    token_url="https://api.x.com/2/oauth2/token",
+    revoke_url="https://api.x.com/2/oauth2/revoke",
+    userinfo_url="https://api.x.com/2/users/me",
+    scope=["tweet.read", "users.read", "offline.access"],
+    token_endpoint_auth_method="client_secret_basic",
+    pkce="S256",
+)
+
+#: X (Twitter) OAuth 1.0a, "Sign in with X".
+TWITTER_OAUTH1: Final = ProviderSettings(
+    version=1,
+    request_token_url="https://api.x.com/oauth/request_token",
+    authorize_url="https://api.x.com/oauth/authenticate",
+    access_token_url="https://api.x.com/oauth/access_token",
+    userinfo_url="https://api.x.com/1.1/account/verify_credentials.json",
+)
+
+#: Bitbucket Cloud: scopes are set on the OAuth consumer, not in the request.
+BITBUCKET: Final = ProviderSettings(
+    authorize_url="https://bitbucket.org/site/oauth2/authorize",
+    token_url="https://bitbucket.org/site/oauth2/access_token",
+    userinfo_url="https://api.bitbucket.org/2.0/user",
+    scope=None,
+    token_endpoint_auth_method="client_secret_basic",
+    pkce=None,
+)
+
+#: LinkedIn "Sign In with LinkedIn using OpenID Connect". PKCE is for native apps only.
+LINKEDIN: Final = ProviderSettings(
+    authorize_url="https://www.linkedin.com/oauth/v2/authorization",
+    token_url="https://www.linkedin.com/oauth/v2/accessToken",
+    revoke_url="https://www.linkedin.com/oauth/v2/revoke",
+    userinfo_url="https://api.linkedin.com/v2/userinfo",
+    scope=["openid", "profile", "email"],
+    token_endpoint_auth_method="client_secret_post",
+    pkce=None,
+)
+
+#: Every preset by name; ``x`` is an alias of ``twitter``.
+PRESETS: Final[dict[str, ProviderSettings]] = {
+    "bitbucket": BITBUCKET,
+    "discord": DISCORD,
+    "facebook": FACEBOOK,
+    "github": GITHUB,
+    "gitlab": GITLAB,
+    "google": GOOGLE,
+    "linkedin": LINKEDIN,
+    "microsoft": MICROSOFT,
+    "slack": SLACK,
+    "twitter": TWITTER,
+    "twitter_oauth1": TWITTER_OAUTH1,
+    "x": TWITTER,
+}

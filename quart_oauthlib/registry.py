@@ -1,0 +1,255 @@
+"""Provider configuration: the settings users write, and the checked result.
+
+``app.config["OAUTH_PROVIDERS"]`` maps a provider name to
+:class:`ProviderSettings`. :func:`resolve_provider` lays those over the
+preset of the same name (or ``preset=``), checks them once at ``init_app``,
+and returns a frozen :class:`ProviderConfig`. Every error names the provider
+and the key, and never quotes a secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Literal, TypedDict, get_args
+from urllib.parse import urlsplit
+
+from .client.oauth2_session import OAuth2Session, PKCEMethod
+from .errors import ConfigurationError
+
+__all__ = ["AuthMethod", "ComplianceFix", "ProviderConfig", "ProviderSettings", "resolve_provider"]
+
+AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+ComplianceFix = Callable[[OAuth2Session], Any]
+OAuthVersion = Literal[1, 2]
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_OAUTH2_URLS = ("authorize_url", "token_url")
+_OAUTH1_URLS = ("request_token_url", "authorize_url", "access_token_url")
+_URL_KEYS = (
+    "authorize_url",
+    "token_url",
+    "refresh_url",
+    "revoke_url",
+    "userinfo_url",
+    "request_token_url",
+    "access_token_url",
+)
+
+
+class ProviderSettings(TypedDict, total=False):
+    """The keys of one ``OAUTH_PROVIDERS`` entry (and of a preset). All optional here.
+
+    ``client_key`` is OAuth 1's name for ``client_id``; either is accepted.
+    """
+
+    preset: str
+    version: OAuthVersion
+    client_id: str
+    client_key: str
+    client_secret: str
+    authorize_url: str
+    token_url: str
+    refresh_url: str | None
+    revoke_url: str | None
+    userinfo_url: str | None
+    request_token_url: str
+    access_token_url: str
+    scope: str | list[str] | tuple[str, ...] | None
+    pkce: PKCEMethod | Literal[False] | None
+    token_endpoint_auth_method: AuthMethod
+    compliance_fix: ComplianceFix | None
+    authorize_params: Mapping[str, str]
+    token_params: Mapping[str, str]
+    signature_method: str
+    tenant: str
+    redirect_uri: str | None
+    redirect_to: str | None
+    url_prefix: str
+
+
+_KNOWN_KEYS = frozenset(ProviderSettings.__annotations__)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """One provider's checked settings, made once at ``init_app``.
+
+    The secret is kept out of ``repr``, so logging a config is safe.
+    """
+
+    name: str
+    version: OAuthVersion
+    client_id: str
+    client_secret: str | None = field(default=None, repr=False)
+    authorize_url: str = ""
+    token_url: str | None = None
+    refresh_url: str | None = None
+    revoke_url: str | None = None
+    userinfo_url: str | None = None
+    request_token_url: str | None = None
+    access_token_url: str | None = None
+    scope: tuple[str, ...] | None = None
+    pkce: PKCEMethod | None = "S256"
+    token_endpoint_auth_method: AuthMethod = "client_secret_basic"
+    compliance_fix: ComplianceFix | None = None
+    authorize_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    token_params: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    signature_method: str = "HMAC-SHA1"
+    redirect_uri: str | None = None
+    redirect_to: str | None = None
+    url_prefix: str = ""
+
+
+def resolve_provider(
+    name: str,
+    settings: Mapping[str, Any],
+    presets: Mapping[str, ProviderSettings],
+    *,
+    insecure_transport: bool,
+) -> ProviderConfig:
+    """Lay ``settings`` over their preset and check the result.
+
+    Args:
+        name: The provider's name (its key in ``OAUTH_PROVIDERS``).
+        settings: The user's settings for it.
+        presets: Known presets by name.
+        insecure_transport: Whether ``OAUTHLIB_INSECURE_TRANSPORT`` allows http endpoints.
+
+    Raises:
+        ConfigurationError: naming the provider and the offending key.
+    """
+    where = f"OAUTH_PROVIDERS[{name!r}]"
+    if not _NAME.match(name):
+        raise ConfigurationError(
+            f"{where}: provider names must start with a letter and hold only letters, "
+            "digits and '_' (they name a blueprint and an attribute)."
+        )
+    if not isinstance(settings, Mapping):
+        raise ConfigurationError(f"{where} must be a dict of settings.")
+    _check_keys(where, settings)
+    merged: dict[str, Any] = dict(_preset_for(where, name, settings, presets))
+    merged.update(settings)
+    version = _version(where, merged)
+    _fill_tenant(merged)
+    client_id = merged.get("client_id") or merged.get("client_key")
+    if not client_id or not isinstance(client_id, str):
+        key = "client_key" if version == 1 else "client_id"
+        raise ConfigurationError(f"{where}: missing {key!r} (the id your provider issued).")
+    required = _OAUTH1_URLS if version == 1 else _OAUTH2_URLS
+    for key in required:
+        if not merged.get(key):
+            raise ConfigurationError(
+                f"{where}: missing {key!r}. {name!r} is no known preset "
+                f"({', '.join(sorted(presets))}), so its endpoints must be configured."
+                if "preset" not in settings and name not in presets
+                else f"{where}: missing {key!r}."
+            )
+    for key in _URL_KEYS:
+        if merged.get(key):
+            _check_url(where, key, merged[key], insecure_transport)
+    if merged.get("redirect_uri"):
+        _check_url(where, "redirect_uri", merged["redirect_uri"], insecure_transport)
+    auth_method = merged.get("token_endpoint_auth_method", "client_secret_basic")
+    if auth_method not in get_args(AuthMethod):
+        raise ConfigurationError(
+            f"{where}: token_endpoint_auth_method must be one of {get_args(AuthMethod)}."
+        )
+    secret = merged.get("client_secret")
+    if not secret and (version == 1 or auth_method != "none"):
+        raise ConfigurationError(
+            f"{where}: missing 'client_secret' (or set token_endpoint_auth_method='none' "
+            "for a public client)."
+        )
+    pkce = merged.get("pkce", "S256") or None
+    if pkce is not None and pkce not in get_args(PKCEMethod):
+        raise ConfigurationError(f"{where}: pkce must be 'S256', 'plain' or None.")
+    fix = merged.get("compliance_fix")
+    if fix is not None and not callable(fix):
+        raise ConfigurationError(f"{where}: compliance_fix must be a callable taking a session.")
+    return ProviderConfig(
+        name=name,
+        version=version,
+        client_id=client_id,
+        client_secret=secret or None,
+        authorize_url=merged["authorize_url"],
+        token_url=merged.get("token_url"),
+        refresh_url=merged.get("refresh_url") or merged.get("token_url"),
+        revoke_url=merged.get("revoke_url"),
+        userinfo_url=merged.get("userinfo_url"),
+        request_token_url=merged.get("request_token_url"),
+        access_token_url=merged.get("access_token_url"),
+        scope=_scope(where, merged.get("scope")),
+        pkce=pkce if version == 2 else None,
+        token_endpoint_auth_method=auth_method,
+        compliance_fix=fix,
+        authorize_params=MappingProxyType(dict(merged.get("authorize_params") or {})),
+        token_params=MappingProxyType(dict(merged.get("token_params") or {})),
+        signature_method=merged.get("signature_method", "HMAC-SHA1"),
+        redirect_uri=merged.get("redirect_uri"),
+        redirect_to=merged.get("redirect_to"),
+        url_prefix=(merged.get("url_prefix") or "").rstrip("/"),
+    )
+
+
+def _check_keys(where: str, settings: Mapping[str, Any]) -> None:
+    for key in settings:
+        if key not in _KNOWN_KEYS:
+            close = difflib.get_close_matches(str(key), sorted(_KNOWN_KEYS), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigurationError(f"{where}: unknown key {key!r}.{hint}")
+
+
+def _preset_for(
+    where: str, name: str, settings: Mapping[str, Any], presets: Mapping[str, ProviderSettings]
+) -> ProviderSettings:
+    preset_name = settings.get("preset")
+    if preset_name is None:
+        return presets.get(name, ProviderSettings())
+    if preset_name not in presets:
+        raise ConfigurationError(
+            f"{where}: unknown preset {preset_name!r}; known: {', '.join(sorted(presets))}."
+        )
+    return presets[preset_name]
+
+
+def _version(where: str, merged: Mapping[str, Any]) -> OAuthVersion:
+    version = merged.get("version")
+    if version is None:
+        oauth1 = "request_token_url" in merged or "client_key" in merged
+        return 1 if oauth1 else 2
+    if version not in (1, 2):
+        raise ConfigurationError(f"{where}: version must be 1 or 2.")
+    return 1 if version == 1 else 2
+
+
+def _fill_tenant(merged: dict[str, Any]) -> None:
+    tenant = str(merged.get("tenant") or "common")
+    for key in _URL_KEYS:
+        value = merged.get(key)
+        if isinstance(value, str) and "{tenant}" in value:
+            merged[key] = value.replace("{tenant}", tenant)
+
+
+def _check_url(where: str, key: str, url: Any, insecure_transport: bool) -> None:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
+        raise ConfigurationError(f"{where}: {key} must be an absolute https:// URL.")
+    if parts.scheme == "http" and not insecure_transport:
+        raise ConfigurationError(
+            f"{where}: {key} uses http://, which would send credentials in clear text. "
+            "Use https://, or set OAUTHLIB_INSECURE_TRANSPORT=1 for local development only."
+        )
+
+
+def _scope(where: str, scope: Any) -> tuple[str, ...] | None:
+    if scope is None:
+        return None
+    if isinstance(scope, str):
+        return tuple(scope.split())
+    if isinstance(scope, list | tuple) and all(isinstance(s, str) for s in scope):
+        return tuple(scope)
+    raise ConfigurationError(f"{where}: scope must be a list of strings or a space-separated str.")
