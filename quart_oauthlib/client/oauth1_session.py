@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from types import TracebackType
@@ -14,29 +13,19 @@ from oauthlib.common import add_params_to_uri, urldecode
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
 from yarl import URL
 
-from ..errors import (
-    ConfigurationError,
-    TokenMissing,
-    TokenNotFoundError,
-    TokenRequestDenied,
-    VerifierMissing,
-    excerpt,
-)
+from ..errors import ConfigurationError, TokenMissing, TokenNotFoundError, VerifierMissing
+from ._oauth1_token import Token, fetch_token
 from ._transport import (
     DEFAULT_TOKEN_TIMEOUT,
     MAX_TOKEN_RESPONSE_BYTES,
     RequestContext,
     SessionHolder,
-    read_bounded,
-    with_deadline,
 )
 from .oauth1_auth import OAuth1, is_rsa
 
 __all__ = ["OAuth1Session"]
 
 log = logging.getLogger("quart_oauthlib")
-
-Token = dict[str, str]
 
 
 class OAuth1Session:
@@ -300,25 +289,13 @@ class OAuth1Session:
         self, url: str | URL, auth: OAuth1, kwargs: dict[str, Any], what: str
     ) -> Token:
         log.debug("Fetching an OAuth 1 %s from %s", what, URL(url).with_query(None))
-
-        async def exchange() -> tuple[int, str, str]:
-            response = await self._send("POST", url, auth, kwargs)
-            async with response:
-                raw = await read_bounded(response, self.max_token_bytes)
-                text = raw.decode(response.charset or "utf-8", errors="replace")
-                return response.status, response.content_type, text
-
-        status, content_type, text = await with_deadline(
-            exchange(), self.token_timeout, f"The {what} request"
+        token = await fetch_token(
+            lambda: self._send("POST", url, auth, kwargs),
+            what=what,
+            timeout=self.token_timeout,
+            limit=self.max_token_bytes,
         )
-        if not 200 <= status < 300:
-            raise TokenRequestDenied(
-                f"The {what} request was refused with status {status}: {excerpt(text)}",
-                status=status,
-                text=text,
-            )
-        token = _parse_token(text, status, content_type)
-        self._populate(token, status=status)
+        self._populate(token, status=200)
         return token
 
     def _populate(self, token: Mapping[str, str], *, status: int | None = None) -> None:
@@ -352,24 +329,3 @@ class OAuth1Session:
         tb: TracebackType | None,
     ) -> None:
         await self.close()
-
-
-def _parse_token(text: str, status: int, content_type: str) -> Token:
-    """A token answer: form-encoded as RFC 5849 says, or JSON as some providers send."""
-    text = text.strip()
-    try:
-        return dict(urldecode(text))
-    except ValueError:
-        pass
-    try:
-        data = json.loads(text)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        return {str(k): v if isinstance(v, str) else json.dumps(v) for k, v in data.items()}
-    # No excerpt: a malformed answer may still hold a token or secret.
-    raise TokenMissing(
-        f"The token endpoint answered {status} with a {content_type} body "
-        "that is neither form-encoded nor JSON.",
-        status=status,
-    )
