@@ -18,6 +18,7 @@ from tests.fake_provider.serving import TLS
 SECRET = "web-secret"
 CALLBACKS = [
     "http://localhost/login/corp/authorized",
+    "http://localhost/login/other/authorized",
     "http://localhost/auth/login/corp/authorized",
     "https://public.example/login/corp/authorized",
     "https://127.0.0.1/callback",

@@ -1,0 +1,133 @@
+"""An expired token is refreshed on use, once per user, and written back to the store."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+from quart import Quart
+from quart.testing import QuartClient
+
+from quart_oauthlib import MemoryTokenStore, QuartOAuth, token_updated
+from tests.ext.conftest import corp_settings, login, make_app
+from tests.fake_provider.oauth2 import OAuth2Provider
+from tests.fake_provider.serving import TLS
+
+
+async def expire_memory(store: MemoryTokenStore) -> str:
+    ((key, token),) = store._tokens.items()
+    token["expires_at"] = time.time() - 5
+    return token["access_token"]  # type: ignore[no-any-return]
+
+
+async def expire_session(client: QuartClient) -> str:
+    async with client.session_transaction() as session:
+        tokens = dict(session["_oauth_tokens"])
+        tokens["corp"]["t"]["expires_at"] = time.time() - 5
+        session["_oauth_tokens"] = tokens
+        return tokens["corp"]["t"]["access_token"]  # type: ignore[no-any-return]
+
+
+async def test_refresh_is_written_back_to_memory_store(tls: TLS, provider: OAuth2Provider) -> None:
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    updates: list[dict[str, Any]] = []
+
+    async def on_update(sender: Quart, **kwargs: Any) -> None:
+        updates.append(kwargs)
+
+    with token_updated.connected_to(on_update):
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            await login(client, tls)
+            old = await expire_memory(store)
+            provider.expire_all_access_tokens()
+            response = await client.get("/profile")
+            assert response.status_code == 200
+            assert (await response.get_json())["status"] == 200
+    ((_, token),) = store._tokens.items()
+    assert token["access_token"] != old
+    assert token["expires_at"] > time.time() + 3000
+    assert provider.grant_counts["refresh_token"] == 1
+    assert [u["provider"] for u in updates] == ["corp"]
+    assert updates[0]["token"]["access_token"] == token["access_token"]
+
+
+async def test_refresh_is_written_back_to_session_store(tls: TLS, provider: OAuth2Provider) -> None:
+    app, _ = make_app(tls, {"corp": corp_settings(provider)})
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        old = await expire_session(client)
+        provider.expire_all_access_tokens()
+        assert (await client.get("/profile")).status_code == 200
+        assert (await client.get("/profile")).status_code == 200  # the new token was kept
+        async with client.session_transaction() as session:
+            new = session["_oauth_tokens"]["corp"]["t"]["access_token"]
+    assert new != old
+    assert provider.grant_counts["refresh_token"] == 1
+
+
+@pytest.mark.parametrize("store_kind", ["memory", "session"])
+async def test_concurrent_requests_refresh_once(
+    tls: TLS, provider: OAuth2Provider, store_kind: str
+) -> None:
+    provider.quirks.refresh_delay_seconds = 0.2
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, OAUTH_TOKEN_STORE=store_kind)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        if store_kind == "memory":
+            await expire_memory(app.extensions["quart_oauthlib"].store)
+        else:
+            await expire_session(client)
+        provider.expire_all_access_tokens()
+        responses = await asyncio.gather(*(client.get("/profile") for _ in range(8)))
+    assert [r.status_code for r in responses] == [200] * 8
+    assert [(await r.get_json())["status"] for r in responses] == [200] * 8
+    assert provider.grant_counts["refresh_token"] == 1
+
+
+async def test_refused_refresh_drops_token_and_sends_to_login(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        await expire_memory(store)
+        provider.quirks.fail_refresh_with = "invalid_grant"
+        response = await client.get("/profile?x=1")
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/login/corp?next=/profile?x%3D1"
+        assert len(store) == 0
+        json_response = await client.get("/profile", headers={"Accept": "application/json"})
+    assert json_response.status_code == 401
+
+
+async def test_expired_token_without_refresh_token_counts_as_logged_out(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    token = provider.issue_token(refresh=False)
+    token["expires_at"] = time.time() - 5
+    store = MemoryTokenStore()
+    app, oauth = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+
+    @app.route("/unguarded")
+    async def unguarded() -> Any:
+        async with oauth["corp"].get(provider.url("/api/user")) as resp:
+            return str(resp.status)
+
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await store.set("corp", "user:alice", token)
+        oauth.user_id_loader(lambda: "alice")
+        assert (await client.get("/profile")).status_code == 302
+        # a view without @require meets the dead token: same answer, token dropped
+        response = await client.get("/unguarded")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login/corp?next=")
+    assert len(store) == 0
