@@ -23,6 +23,7 @@ from oauthlib.oauth2 import (
 from yarl import URL
 
 from ..errors import TokenRefreshError, TokenUpdated
+from . import token_management
 from ._single_flight import SingleFlight
 from ._token_endpoint import TokenResponse, check_answer, post_form
 from ._transport import (
@@ -602,6 +603,30 @@ class OAuth2Session:
         if self.token_updater is not None:
             await maybe_await(self.token_updater(token))
         return token
+
+    # -- token management (RFC 7009, RFC 7662) ---------------------------
+
+    async def revoke_token(
+        self,
+        url: str,
+        token: str | None = None,
+        token_type_hint: str | None = "access_token",  # noqa: S107 -- RFC 7009 name
+        **kwargs: Any,
+    ) -> None:
+        """Revoke a token at the provider (RFC 7009); the session keeps its token.
+
+        See :func:`quart_oauthlib.client.token_management.revoke_token`.
+        """
+        await token_management.revoke_token(self, url, token, token_type_hint, **kwargs)
+
+    async def introspect_token(
+        self, url: str, token: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Ask the provider whether a token is active (RFC 7662).
+
+        See :func:`quart_oauthlib.client.token_management.introspect_token`.
+        """
+        return await token_management.introspect_token(self, url, token, **kwargs)
 
     # -- helpers ---------------------------------------------------------
 
