@@ -39,7 +39,6 @@ from ._transport import (
 from .oauth2_auth import (
     DEFAULT_REFRESH_MARGIN,
     add_token,
-    authorization_value,
     expires_at_of,
     is_expired,
     load_token,
@@ -134,7 +133,6 @@ class OAuth2Session:
         self._code_verifier: str | None = None
         self._basic_client_auth = True
         self._expires_at: float | None = None
-        self._authorization: str | None = None
         self.token = token or {}
         self._refresh = SingleFlight[Token]()
         self._last_fragment_url: URL | None = None
@@ -165,7 +163,6 @@ class OAuth2Session:
     def token(self, value: Mapping[str, Any] | None) -> None:
         load_token(self._client, value)
         self._expires_at = expires_at_of(self._client.token)
-        self._authorization = authorization_value(self._client)
 
     @property
     def access_token(self) -> str | None:
@@ -176,7 +173,6 @@ class OAuth2Session:
     @access_token.setter
     def access_token(self, value: str | None) -> None:
         self._client.access_token = value
-        self._authorization = authorization_value(self._client)
 
     @property
     def authorized(self) -> bool:
@@ -539,16 +535,11 @@ class OAuth2Session:
             hooks = self.compliance_hook["protected_request"]
             for hook in hooks:
                 str_url, send_headers, data = await maybe_await(hook(str_url, send_headers, data))
-            if self._authorization is not None:
-                send_headers["Authorization"] = self._authorization
-            else:
-                url, send_headers, data = add_token(
-                    self._client, method, str_url, send_headers, data
-                )
+            url, send_headers, data = add_token(self._client, method, str_url, send_headers, data)
         response = await self._http.session.request(
             method, url, data=data, headers=send_headers, **kwargs
         )
-        if response.real_url.fragment:
+        if response.history and response.real_url.fragment:  # a redirect to "...#token"
             self._last_fragment_url = response.real_url
         return response
 

@@ -183,11 +183,6 @@ async def _instagram_me(request: web.Request) -> web.Response:
     return web.json_response({"id": "1", "token": tokens[0]})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="OAuth2Session._send drops the URL a protected_request hook returns when it "
-    "takes its Bearer fast path (it sends the original `url`, not the rewritten `str_url`)",
-)
 async def test_instagram_token_goes_in_the_query(tls: TLS) -> None:
     token = {"access_token": "ig-token", "token_type": "Bearer"}
     async with provider(tls, {"/me": _instagram_me}) as base:

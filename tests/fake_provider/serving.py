@@ -46,7 +46,7 @@ async def serve(app: web.Application, tls: TLS | None = None) -> AsyncIterator[U
     await site.start()
     server = site._server
     assert server is not None
-    port = server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     scheme = "https" if tls else "http"
     try:
         yield URL(f"{scheme}://127.0.0.1:{port}")
