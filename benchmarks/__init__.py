@@ -1,1 +1,1 @@
-"""Benchmarks: run ``python -m benchmarks`` (all) or one module with ``python -m benchmarks.<name>``."""
+"""Benchmarks: ``python -m benchmarks`` runs them all; ``python -m benchmarks.<name>`` one."""
