@@ -14,6 +14,9 @@ from .client.oauth2_session import OAuth2Session
 from .errors import (
     ConfigurationError,
     DeadlineExceededError,
+    DiscoveryError,
+    IDTokenError,
+    IssuerMismatchError,
     ProviderError,
     QuartOAuthlibError,
     TokenError,
@@ -23,6 +26,7 @@ from .errors import (
     TokenRequestDenied,
     TokenResponseError,
     TokenUpdated,
+    UserInfoMismatchError,
     VerifierMissing,
 )
 
@@ -76,7 +80,10 @@ __all__ = [
     "CallbackError",
     "ConfigurationError",
     "DeadlineExceededError",
+    "DiscoveryError",
     "FlowExpiredError",
+    "IDTokenError",
+    "IssuerMismatchError",
     "MemoryTokenStore",
     "OAuth1",
     "OAuth1Session",
@@ -99,6 +106,7 @@ __all__ = [
     "TokenResponseError",
     "TokenStore",
     "TokenUpdated",
+    "UserInfoMismatchError",
     "VerifierMissing",
     "oauth_authorized",
     "oauth_before_login",
