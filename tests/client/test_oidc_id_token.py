@@ -16,7 +16,6 @@ from joserfc.jwk import OctKey, RSAKey
 
 from quart_oauthlib.client.oidc import (
     IDTokenValidator,
-    JWKSCache,
     ProviderDiscovery,
     ProviderMetadata,
     token_hash,
@@ -213,13 +212,8 @@ async def test_expired(
     now = int(time.time())
     token = provider.sign(provider.claims(exp=now - 120, iat=now - 400))
     await rejects(validator, http, token, IDTokenExpiredError, nonce=NONCE)
-
-
-async def test_missing_exp(
-    provider: OpenIDProvider, validator: IDTokenValidator, http: aiohttp.ClientSession
-) -> None:
-    token = provider.sign(provider.claims(exp=None))
-    await rejects(validator, http, token, IDTokenExpiredError, nonce=NONCE)
+    missing = provider.sign(provider.claims(exp=None))
+    await rejects(validator, http, missing, IDTokenExpiredError, nonce=NONCE)
 
 
 async def test_issued_in_the_future(
@@ -384,13 +378,8 @@ async def test_malformed(
 ) -> None:
     with pytest.raises((IDTokenMalformedError, IDTokenAlgorithmError)):
         await validator.validate(http, token)
-
-
-async def test_encrypted_id_token_is_refused(
-    validator: IDTokenValidator, http: aiohttp.ClientSession
-) -> None:
     with pytest.raises(IDTokenMalformedError, match="encrypted"):
-        await validator.validate(http, "a.b.c.d.e")
+        await validator.validate(http, "a.b.c.d.e")  # JWE is not supported
 
 
 async def test_missing_sub(
@@ -398,70 +387,6 @@ async def test_missing_sub(
 ) -> None:
     token = provider.sign(provider.claims(sub=None))
     await rejects(validator, http, token, IDTokenMalformedError, nonce=NONCE)
-
-
-# -- key rotation and the refetch rate limit ---------------------------------------
-
-
-async def test_key_rotation_refetches_once_and_succeeds(
-    provider: OpenIDProvider, metadata: ProviderMetadata, http: aiohttp.ClientSession
-) -> None:
-    now = [1000.0]
-    jwks = JWKSCache(metadata.require("jwks_uri"), clock=lambda: now[0])
-    validator = IDTokenValidator.for_provider(metadata, client_id=CLIENT_ID, jwks=jwks)
-    await validator.validate(http, provider.sign(provider.claims()))
-    assert provider.calls["jwks"] == 1
-
-    provider.rotate()
-    now[0] += 61  # providers rotate rarely; the last fetch is long past
-    result = await validator.validate(http, provider.sign(provider.claims()))
-    assert result.header["kid"] == provider.rsa.kid
-    assert provider.calls["jwks"] == 2
-    await validator.validate(http, provider.sign(provider.claims()))
-    assert provider.calls["jwks"] == 2  # the new key is cached
-
-
-async def test_rotation_within_the_interval_waits_for_it(
-    provider: OpenIDProvider, metadata: ProviderMetadata, http: aiohttp.ClientSession
-) -> None:
-    now = [1000.0]
-    jwks = JWKSCache(metadata.require("jwks_uri"), clock=lambda: now[0])
-    validator = IDTokenValidator.for_provider(metadata, client_id=CLIENT_ID, jwks=jwks)
-    await validator.validate(http, provider.sign(provider.claims()))
-    provider.rotate()
-    token = provider.sign(provider.claims())
-    now[0] += 10
-    await rejects(validator, http, token, IDTokenKeyNotFoundError)
-    assert provider.calls["jwks"] == 1
-    now[0] += 60
-    await validator.validate(http, token)
-    assert provider.calls["jwks"] == 2
-
-
-async def test_flood_of_unknown_kids_causes_at_most_one_refetch(
-    provider: OpenIDProvider, metadata: ProviderMetadata, http: aiohttp.ClientSession
-) -> None:
-    import asyncio
-
-    now = [1000.0]
-    jwks = JWKSCache(metadata.require("jwks_uri"), clock=lambda: now[0])
-    validator = IDTokenValidator.for_provider(metadata, client_id=CLIENT_ID, jwks=jwks)
-    await validator.validate(http, provider.sign(provider.claims()))
-    now[0] += 61
-    forged = [provider.sign(provider.claims(), kid=f"made-up-{i}") for i in range(50)]
-
-    async def attempt(token: str) -> BaseException | None:
-        try:
-            await validator.validate(http, token)
-        except IDTokenKeyNotFoundError as exc:
-            return exc
-        return None
-
-    results = await asyncio.gather(*(attempt(t) for t in forged))
-    assert all(isinstance(r, IDTokenKeyNotFoundError) for r in results)
-    assert provider.calls["jwks"] == 2  # the first fetch, and one refetch for all 50
-    results = await asyncio.gather(*(attempt(t) for t in forged))
-    assert provider.calls["jwks"] == 2
 
 
 def test_token_hash_vectors() -> None:

@@ -54,6 +54,8 @@ class OpenIDProvider:
         self.access_tokens: set[str] = set()
         self.revoked: list[tuple[str, str | None]] = []
         self.last_auth: str | None = None
+        self.jwks_answer: Any = None  # served instead of the key set when set
+        self.jwks_status = 200
         self.introspection_answer: Any = None  # served instead of the real answer when set
         self.app = web.Application()
         self.app.add_routes(
@@ -148,6 +150,10 @@ class OpenIDProvider:
 
     async def _jwks(self, request: web.Request) -> web.Response:
         self.calls["jwks"] += 1
+        if self.jwks_status != 200:
+            return web.Response(status=self.jwks_status, text="down")
+        if self.jwks_answer is not None:
+            return web.json_response(self.jwks_answer)
         return web.json_response({"keys": [k.as_dict(private=False) for k in self.keys]})
 
     async def _token(self, request: web.Request) -> web.Response:
