@@ -59,7 +59,8 @@ async def revoke_token(
         auth: Client credentials for HTTP Basic, instead of the session's.
         timeout: Total deadline in seconds (30 by default).
         ssl_context: An ``ssl.SSLContext`` for this request.
-        **kwargs: Extra form parameters.
+        **kwargs: Extra form parameters; with ``client_secret=`` the client
+            authenticates in the form (``client_secret_post``) instead of Basic.
 
     Raises:
         ValueError: There is no token to revoke.
@@ -93,7 +94,8 @@ async def introspect_token(
         auth: Client credentials for HTTP Basic, instead of the session's.
         timeout: Total deadline in seconds (30 by default).
         ssl_context: An ``ssl.SSLContext`` for this request.
-        **kwargs: Extra form parameters.
+        **kwargs: Extra form parameters; with ``client_secret=`` the client
+            authenticates in the form (``client_secret_post``) instead of Basic.
 
     Returns:
         The introspection answer. ``answer["active"]`` is a bool; when it is
@@ -143,14 +145,21 @@ async def _call(
         form["token_type_hint"] = token_type_hint
     headers = {"Accept": "application/json"}
     authorization = authorization_from(auth)
-    if authorization is None and session.client_id and session.client_secret:
+    # One authentication method only (RFC 6749 §2.3): a client_secret in the
+    # form (client_secret_post) means no Basic header.
+    if (
+        authorization is None
+        and session.client_id
+        and session.client_secret
+        and "client_secret" not in extra
+    ):
         authorization = basic_authorization(
             session.client_id, session.client_secret, form_encode=True
         )
     if authorization is not None:
         headers["Authorization"] = authorization
     elif session.client_id:
-        form["client_id"] = session.client_id  # a public client identifies itself
+        form.setdefault("client_id", session.client_id)  # a public client identifies itself
     options: dict[str, Any] = {}
     if ssl_context is not None:
         options["ssl"] = ssl_option(ssl_context=ssl_context)

@@ -189,6 +189,10 @@ async def test_revoke_errors(
             await wrong.revoke_token(url, "t")
     with pytest.raises(TokenResponseError, match="status 404"):
         await session.revoke_token(f"{provider.issuer}/nowhere", "t")
+    # client_secret_post: the credentials go in the form, and no Basic header with them.
+    with pytest.raises(InvalidClientError):
+        await session.revoke_token(url, "t", client_secret=CLIENT_SECRET)
+    assert provider.last_auth is None
 
 
 # -- RFC 7662 introspection -----------------------------------------------------------

@@ -282,6 +282,9 @@ async def test_implicit_flow_requires_at_hash(
     await rejects(
         validator, http, token, IDTokenHashError, nonce=NONCE, access_token="at-1", flow="implicit"
     )
+    await rejects(  # "code id_token token": the hybrid flow's front-channel token
+        validator, http, token, IDTokenHashError, nonce=NONCE, access_token="at-1", flow="hybrid"
+    )
     with pytest.raises(ValueError, match="requires a nonce"):
         await validator.validate(http, token, flow="implicit")
 

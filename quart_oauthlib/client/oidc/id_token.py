@@ -214,15 +214,20 @@ class IDTokenValidator:
             nonce: The nonce sent in the authorization request; the token's
                 must equal it. Required for the implicit and hybrid flows.
             access_token: The access token issued with the ID token, to check
-                ``at_hash`` against (required with it in the implicit flow).
+                ``at_hash`` against. In the implicit and hybrid flows (a token
+                from the authorization endpoint) the token must then have an
+                ``at_hash``; in the code flow it is checked when present.
             code: The authorization code issued with the ID token (hybrid
                 flow), to check ``c_hash`` against.
-            flow: ``"code"``, ``"implicit"`` or ``"hybrid"``.
+            flow: ``"code"`` for an ID token from the token endpoint (also in
+                the hybrid flow), ``"implicit"`` or ``"hybrid"`` for one from
+                the authorization endpoint.
             max_age: The ``max_age`` sent in the authorization request, if any.
 
         Raises:
             IDTokenError: One subclass per failed check (see the module doc).
             JWKSError: The provider's keys could not be fetched.
+            DeadlineExceededError: Fetching the keys took too long.
             ValueError: ``flow`` is unknown, or an implicit or hybrid flow has no nonce.
         """
         if flow not in get_args(Flow):
@@ -248,7 +253,7 @@ class IDTokenValidator:
             nonce=nonce,
             access_token=access_token,
             code=code,
-            require_at_hash=flow == "implicit" and access_token is not None,
+            require_at_hash=flow != "code" and access_token is not None,
             require_c_hash=flow == "hybrid" and code is not None,
         )
         return IDToken(claims, header)
