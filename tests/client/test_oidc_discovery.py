@@ -16,7 +16,7 @@ from quart_oauthlib.client.oidc import (
     expected_issuer,
     fetch_provider_metadata,
 )
-from quart_oauthlib.errors import DiscoveryError, ProviderError
+from quart_oauthlib.errors import DeadlineExceededError, DiscoveryError, ProviderError
 from tests.fake_provider.oidc import OpenIDProvider, running_oidc_provider
 from tests.fake_provider.serving import TLS
 
@@ -134,6 +134,20 @@ async def test_missing_metadata_is_a_discovery_error(
     assert caught.value.status == 404
 
 
+async def test_slow_metadata_hits_the_deadline(
+    provider: OpenIDProvider, http: aiohttp.ClientSession
+) -> None:
+    provider.metadata_delay = 0.5
+    discovery = ProviderDiscovery(provider.metadata_url, timeout=0.05)
+    with pytest.raises(DeadlineExceededError, match="provider metadata"):
+        await discovery.load(http)
+
+
+async def test_unreachable_provider_is_a_discovery_error(http: aiohttp.ClientSession) -> None:
+    with pytest.raises(DiscoveryError, match="could not be fetched"):
+        await fetch_provider_metadata(http, "https://127.0.0.1:1/.well-known/openid-configuration")
+
+
 async def test_plain_http_endpoint_in_metadata_is_refused(
     provider: OpenIDProvider, http: aiohttp.ClientSession
 ) -> None:
@@ -190,3 +204,15 @@ def test_package_imports_without_joserfc() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert "pip install quart-oauthlib[jose]" in out.stdout
+
+
+def test_oidc_does_not_import_quart() -> None:
+    code = (
+        "import sys, quart_oauthlib.client.oidc as oidc; oidc.IDTokenValidator;"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in {'quart', 'werkzeug'});"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == ""

@@ -10,6 +10,7 @@ Endpoints: ``GET /.well-known/openid-configuration``, ``GET /jwks``, ``POST /tok
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import collections
 import json
@@ -48,6 +49,7 @@ class OpenIDProvider:
         self.calls: collections.Counter[str] = collections.Counter()
         self.metadata_overrides: dict[str, Any] = {}
         self.metadata_body: bytes | None = None  # served instead of the metadata when set
+        self.metadata_delay = 0.0
         self.userinfo_sub: str | None = None  # None: the ID tokens' sub
         self.sub = "user-42"
         self.codes: dict[str, str | None] = {}  # code -> nonce
@@ -144,6 +146,7 @@ class OpenIDProvider:
 
     async def _metadata(self, request: web.Request) -> web.Response:
         self.calls["metadata"] += 1
+        await asyncio.sleep(self.metadata_delay)
         if self.metadata_body is not None:
             return web.Response(body=self.metadata_body, content_type="text/html")
         return web.json_response(self.metadata())
