@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import copy
 import weakref
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any, Final
 
 import aiohttp
@@ -39,7 +37,7 @@ from oauthlib.oauth1 import (
 from yarl import URL
 
 from ..errors import ConfigurationError
-from ._transport import REDIRECT_STATUSES
+from ._redirect_chain import enter_chain, leave_chain
 
 __all__ = ["OAuth1"]
 
@@ -66,40 +64,6 @@ class _SignedBody(BytesPayload):
     def __init__(self, value: bytes, unsigned: bytes):
         super().__init__(value, content_type=FORM_URLENCODED)
         self.unsigned = unsigned
-
-
-@dataclass(slots=True)
-class _Chain:
-    """One ``ClientSession`` request: its first hop's origin, and whether it stayed there."""
-
-    key: object
-    origin: URL
-    on_origin: bool = True
-
-
-# The redirect chain the current task is in. A hop belongs to the chain when it
-# carries the same per-call object as the chain's first request: aiohttp makes
-# one timer per ``ClientSession._request`` call and gives it to every hop and
-# retry of that call. Unset after any answer that is not a redirect.
-_chain: ContextVar[_Chain | None] = ContextVar("quart_oauthlib_oauth1_chain", default=None)
-
-
-def _enter_chain(request: aiohttp.ClientRequest) -> tuple[bool, bool]:
-    """Whether this request is a later hop of a chain, and whether it may be signed.
-
-    A hop may be signed while its chain has never left the first origin.
-    """
-    # No public attribute links the hops of one call. Should aiohttp drop this
-    # one, every request that follows a redirect answer in the same task counts
-    # as a hop: requests go unsigned rather than to the wrong origin.
-    key = getattr(request, "_timer", None)
-    origin = request.url.origin()
-    chain = _chain.get()
-    if chain is None or chain.key is not key:
-        _chain.set(_Chain(key, origin))
-        return False, True
-    chain.on_origin = chain.on_origin and origin == chain.origin
-    return True, chain.on_origin
 
 
 def _text(value: str | bytes, encoding: str) -> str:
@@ -221,7 +185,7 @@ class OAuth1:
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
         """Sign ``request`` (unless its redirect chain left its origin) and send it."""
-        later_hop, may_sign = _enter_chain(request)
+        later_hop, may_sign = enter_chain(request)
         if may_sign:
             if (
                 later_hop
@@ -235,8 +199,7 @@ class OAuth1:
         elif isinstance(request.body, _SignedBody):
             await request.update_body(request.body.unsigned or None)
         response = await handler(request)
-        if response.status not in REDIRECT_STATUSES:
-            _chain.set(None)
+        leave_chain(response)
         return response
 
     async def sign(self, request: aiohttp.ClientRequest) -> None:

@@ -6,17 +6,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from contextvars import ContextVar
 from typing import Any, Final
 
 import aiohttp
 from oauthlib.oauth2 import Client, TokenExpiredError, WebApplicationClient
 from oauthlib.oauth2.rfc6749.clients.base import AUTH_HEADER
 from oauthlib.oauth2.rfc6749.parameters import parse_expires
-from yarl import URL
 
 from ..errors import ConfigurationError
-from ._transport import REDIRECT_STATUSES, require_secure_transport
+from ._redirect_chain import enter_chain, leave_chain
+from ._transport import require_secure_transport
 
 #: Refresh this many seconds before the provider's expiry, for clock skew and latency.
 DEFAULT_REFRESH_MARGIN: Final = 30.0
@@ -80,36 +79,6 @@ def add_token(
     return new_url, dict(new_headers or {}), new_body
 
 
-# The origin of the request that started a redirect chain, and the URL the
-# chain goes to next. aiohttp runs middlewares on every hop; this is how a hop
-# knows it is one, so the token never follows a redirect to another origin.
-_redirect_chain: ContextVar[tuple[URL, URL] | None] = ContextVar(
-    "quart_oauthlib_redirect_chain", default=None
-)
-
-
-def chain_origin(url: URL) -> URL:
-    """The origin of the first request of the redirect chain ``url`` belongs to."""
-    chain = _redirect_chain.get()
-    if chain is not None and chain[1] == url.with_fragment(None):
-        return chain[0]
-    return url.origin()
-
-
-def note_response(origin: URL, response: aiohttp.ClientResponse) -> None:
-    """Remember where a redirect answer leads, for :func:`chain_origin`."""
-    location = response.headers.get("Location")
-    if response.status in REDIRECT_STATUSES and location:
-        try:
-            target = response.url.join(URL(location)).with_fragment(None)
-        except ValueError:
-            _redirect_chain.set(None)
-            return
-        _redirect_chain.set((origin, target))
-    elif _redirect_chain.get() is not None:
-        _redirect_chain.set(None)
-
-
 class OAuth2:
     """Adds an OAuth 2 token to every request of an ``aiohttp.ClientSession`` you own.
 
@@ -166,8 +135,8 @@ class OAuth2:
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
     ) -> aiohttp.ClientResponse:
         """Sign ``request`` (unless it is a cross-origin redirect hop) and send it."""
-        origin = chain_origin(request.url)
-        if self._client.access_token and request.url.origin() == origin:
+        _, may_sign = enter_chain(request)
+        if may_sign and self._client.access_token:
             if is_expired(self._expires_at, self.refresh_margin):
                 raise TokenExpiredError()
             require_secure_transport(request.url)
@@ -175,5 +144,5 @@ class OAuth2:
             add_token(self._client, request.method, str(request.url), headers, None)
             request.headers.update(headers)
         response = await handler(request)
-        note_response(origin, response)
+        leave_chain(response)
         return response
