@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from quart import Quart
-from quart.testing import QuartClient
+from quart import typing as quart_typing
 
 from example_app.dev_provider import DevClient, DevProviderSettings, create_dev_provider
 
@@ -19,6 +19,8 @@ ISSUER = "http://127.0.0.1:5001"
 REDIRECT_URI = "http://127.0.0.1:5000/login/dev/authorized"
 CLIENT = DevClient("example-app", "dev-secret", (REDIRECT_URI,))
 PUBLIC_CLIENT = DevClient("public-app", None, (REDIRECT_URI,), name="Public app")
+# quart.typing's name starts with "Test", which pytest would try to collect.
+Client = quart_typing.TestClientProtocol
 BASIC = "Basic " + base64.b64encode(b"example-app:dev-secret").decode()
 
 
@@ -29,7 +31,7 @@ def _provider() -> Quart:
 
 
 @pytest.fixture(name="client")
-def _client(provider: Quart) -> QuartClient:
+def _client(provider: Quart) -> Client:
     return provider.test_client()
 
 
@@ -58,7 +60,7 @@ def authorize_query(challenge: str, **overrides: str) -> dict[str, str]:
     } | overrides
 
 
-async def sign_in(client: QuartClient, username: str = "ada.lovelace") -> None:
+async def sign_in(client: Client, username: str = "ada.lovelace") -> None:
     page = await (await client.get("/login")).get_data(as_text=True)
     response = await client.post(
         "/login", form={"username": username, "csrf_token": csrf_from(page), "next": "/"}
@@ -66,7 +68,7 @@ async def sign_in(client: QuartClient, username: str = "ada.lovelace") -> None:
     assert response.status_code == 302
 
 
-async def consent(client: QuartClient, query: dict[str, str], decision: str) -> str:
+async def consent(client: Client, query: dict[str, str], decision: str) -> str:
     """Answer the consent page; return where the provider sends the browser."""
     page_response = await client.get("/authorize", query_string=query)
     assert page_response.status_code == 200
@@ -81,7 +83,7 @@ async def consent(client: QuartClient, query: dict[str, str], decision: str) -> 
     return str(response.headers["Location"])
 
 
-async def code_for(client: QuartClient, challenge: str, **overrides: str) -> str:
+async def code_for(client: Client, challenge: str, **overrides: str) -> str:
     await sign_in(client)
     location = await consent(client, authorize_query(challenge, **overrides), "allow")
     params = parse_qs(urlsplit(location).query)
@@ -90,7 +92,7 @@ async def code_for(client: QuartClient, challenge: str, **overrides: str) -> str
     return params["code"][0]
 
 
-async def exchange(client: QuartClient, code: str, verifier: str) -> Any:
+async def exchange(client: Client, code: str, verifier: str) -> Any:
     return await client.post(
         "/token",
         form={
@@ -103,11 +105,11 @@ async def exchange(client: QuartClient, code: str, verifier: str) -> Any:
     )
 
 
-async def bearer_get(client: QuartClient, path: str, token: str) -> Any:
+async def bearer_get(client: Client, path: str, token: str) -> Any:
     return await client.get(path, headers={"Authorization": f"Bearer {token}"})
 
 
-async def test_discovery_lists_the_endpoints(client: QuartClient) -> None:
+async def test_discovery_lists_the_endpoints(client: Client) -> None:
     metadata = await (await client.get("/.well-known/openid-configuration")).get_json()
     assert metadata["issuer"] == ISSUER
     assert metadata["authorization_endpoint"] == f"{ISSUER}/authorize"
@@ -118,7 +120,7 @@ async def test_discovery_lists_the_endpoints(client: QuartClient) -> None:
     assert "fortune" in metadata["scopes_supported"]
 
 
-async def test_authorize_asks_to_sign_in_first(client: QuartClient) -> None:
+async def test_authorize_asks_to_sign_in_first(client: Client) -> None:
     _verifier, challenge = pkce_pair()
     response = await client.get("/authorize", query_string=authorize_query(challenge))
     assert response.status_code == 302
@@ -128,7 +130,7 @@ async def test_authorize_asks_to_sign_in_first(client: QuartClient) -> None:
     assert next_url.startswith("/authorize?response_type=code&client_id=example-app&")
 
 
-async def test_full_grant_userinfo_api_refresh_and_revoke(client: QuartClient) -> None:
+async def test_full_grant_userinfo_api_refresh_and_revoke(client: Client) -> None:
     verifier, challenge = pkce_pair()
     code = await code_for(client, challenge)
 
@@ -173,7 +175,7 @@ async def test_full_grant_userinfo_api_refresh_and_revoke(client: QuartClient) -
     assert 'error="invalid_token"' in gone.headers["WWW-Authenticate"]
 
 
-async def test_replayed_refresh_token_revokes_the_grant(client: QuartClient) -> None:
+async def test_replayed_refresh_token_revokes_the_grant(client: Client) -> None:
     verifier, challenge = pkce_pair()
     token = await (await exchange(client, await code_for(client, challenge), verifier)).get_json()
     form = {"grant_type": "refresh_token", "refresh_token": token["refresh_token"]}
@@ -186,7 +188,7 @@ async def test_replayed_refresh_token_revokes_the_grant(client: QuartClient) -> 
     assert (await bearer_get(client, "/userinfo", new["access_token"])).status_code == 401
 
 
-async def test_the_code_is_single_use(client: QuartClient) -> None:
+async def test_the_code_is_single_use(client: Client) -> None:
     verifier, challenge = pkce_pair()
     code = await code_for(client, challenge)
     token = await (await exchange(client, code, verifier)).get_json()
@@ -195,7 +197,7 @@ async def test_the_code_is_single_use(client: QuartClient) -> None:
     assert (await bearer_get(client, "/userinfo", token["access_token"])).status_code == 401
 
 
-async def test_a_wrong_verifier_is_refused(client: QuartClient) -> None:
+async def test_a_wrong_verifier_is_refused(client: Client) -> None:
     _verifier, challenge = pkce_pair()
     code = await code_for(client, challenge)
     response = await exchange(client, code, secrets.token_urlsafe(48))
@@ -212,7 +214,7 @@ async def test_a_wrong_verifier_is_refused(client: QuartClient) -> None:
     ],
 )
 async def test_bad_requests_go_back_to_the_client(
-    client: QuartClient, overrides: dict[str, str], error: str
+    client: Client, overrides: dict[str, str], error: str
 ) -> None:
     await sign_in(client)
     _verifier, challenge = pkce_pair()
@@ -229,7 +231,7 @@ async def test_bad_requests_go_back_to_the_client(
     [{"client_id": "nobody"}, {"redirect_uri": "https://attacker.example/cb"}],
 )
 async def test_an_unverified_client_gets_an_error_page_not_a_redirect(
-    client: QuartClient, overrides: dict[str, str]
+    client: Client, overrides: dict[str, str]
 ) -> None:
     _verifier, challenge = pkce_pair()
     response = await client.get("/authorize", query_string=authorize_query(challenge, **overrides))
@@ -237,7 +239,7 @@ async def test_an_unverified_client_gets_an_error_page_not_a_redirect(
     assert "refused" in await response.get_data(as_text=True)
 
 
-async def test_deny_sends_access_denied_back(client: QuartClient) -> None:
+async def test_deny_sends_access_denied_back(client: Client) -> None:
     await sign_in(client)
     _verifier, challenge = pkce_pair()
     location = await consent(client, authorize_query(challenge), "deny")
@@ -248,7 +250,7 @@ async def test_deny_sends_access_denied_back(client: QuartClient) -> None:
     assert "code" not in params
 
 
-async def test_consent_without_csrf_token_is_refused(client: QuartClient) -> None:
+async def test_consent_without_csrf_token_is_refused(client: Client) -> None:
     await sign_in(client)
     _verifier, challenge = pkce_pair()
     response = await client.post(
@@ -257,7 +259,7 @@ async def test_consent_without_csrf_token_is_refused(client: QuartClient) -> Non
     assert response.status_code == 400
 
 
-async def test_insufficient_scope_is_403(client: QuartClient) -> None:
+async def test_insufficient_scope_is_403(client: Client) -> None:
     verifier, challenge = pkce_pair()
     code = await code_for(client, challenge, scope="profile")
     token = await (await exchange(client, code, verifier)).get_json()
@@ -268,7 +270,7 @@ async def test_insufficient_scope_is_403(client: QuartClient) -> None:
     assert "email" not in userinfo
 
 
-async def test_public_client_uses_pkce_alone(client: QuartClient) -> None:
+async def test_public_client_uses_pkce_alone(client: Client) -> None:
     verifier, challenge = pkce_pair()
     code = await code_for(client, challenge, client_id="public-app")
     response = await client.post(
@@ -284,7 +286,7 @@ async def test_public_client_uses_pkce_alone(client: QuartClient) -> None:
     assert response.status_code == 200
 
 
-async def test_login_rejects_odd_names_and_foreign_next(client: QuartClient) -> None:
+async def test_login_rejects_odd_names_and_foreign_next(client: Client) -> None:
     page = await (await client.get("/login")).get_data(as_text=True)
     csrf = csrf_from(page)
     bad = await client.post("/login", form={"username": "<b>", "csrf_token": csrf, "next": "/"})
@@ -295,7 +297,7 @@ async def test_login_rejects_odd_names_and_foreign_next(client: QuartClient) -> 
     assert ok.headers["Location"] == "/"
 
 
-async def test_id_token_is_signed_for_the_client(client: QuartClient) -> None:
+async def test_id_token_is_signed_for_the_client(client: Client) -> None:
     pytest.importorskip("joserfc")
     from joserfc import jwt
     from joserfc.jwk import KeySet
@@ -311,7 +313,7 @@ async def test_id_token_is_signed_for_the_client(client: QuartClient) -> None:
     assert claims["exp"] > claims["iat"]
 
 
-async def test_avatar_is_an_svg(client: QuartClient) -> None:
+async def test_avatar_is_an_svg(client: Client) -> None:
     response = await client.get("/avatar/ada.lovelace.svg")
     assert response.content_type == "image/svg+xml"
     assert ">AL</text>" in await response.get_data(as_text=True)

@@ -1,0 +1,117 @@
+"""The pages of one provider: profile, API call, and token (with refresh and sign out).
+
+Each page is guarded by ``@oauth.require(name)``: without a token the user is
+sent to the provider's login first, and comes back here afterwards.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from oauthlib.oauth2 import OAuth2Error
+from quart import Blueprint, abort, redirect, render_template, url_for
+from quart.typing import ResponseReturnValue
+
+from quart_oauthlib.globals import BoundOAuth2Session, BoundSession
+
+from .api_demos import ApiDemo
+from .error_pages import TokenRejectedError
+from .extensions import oauth
+from .presenters import Profile, TokenSummary
+
+__all__ = ["provider_pages"]
+
+
+def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
+    """The pages of provider ``name``, under ``/<name>/``.
+
+    Args:
+        name: The provider's name in ``OAUTH_PROVIDERS``.
+        demo: The API call its API page makes, if it has one.
+    """
+    pages = Blueprint(f"{name}_pages", __name__, url_prefix=f"/{name}")
+
+    @pages.get("/profile")
+    @oauth.require(name)
+    async def profile() -> ResponseReturnValue:
+        """The user's profile, from the provider's userinfo endpoint."""
+        url = oauth.provider(name).userinfo_url
+        claims = await get_json(oauth[name], url, name) if url else None
+        return await render_template(
+            "profile.html",
+            provider=name,
+            claims=claims,
+            profile=Profile.from_claims(claims) if isinstance(claims, dict) else None,
+        )
+
+    @pages.get("/api")
+    @oauth.require(name)
+    async def api() -> ResponseReturnValue:
+        """A call to the provider's API with the user's token."""
+        if demo is None:
+            abort(404)
+        answer = await get_json(oauth[name], demo.url, name)
+        return await render_template("api.html", provider=name, demo=demo, answer=answer)
+
+    @pages.get("/token")
+    @oauth.require(name)
+    async def token() -> ResponseReturnValue:
+        """What the app holds for this provider: scopes, expiry; never the token itself."""
+        stored = await oauth[name].load_token() or {}
+        return await render_template(
+            "token.html",
+            provider=name,
+            summary=TokenSummary.of(stored),
+            can_refresh=_can_refresh(oauth[name], stored),
+        )
+
+    @pages.post("/token/refresh")
+    @oauth.require(name)
+    async def refresh() -> ResponseReturnValue:
+        """Get a new access token now, rather than when the current one expires."""
+        # The session cookie is SameSite=Lax, so another site cannot make a browser
+        # POST here with it; without it, @oauth.require sends the request to login.
+        session = oauth[name]
+        stored = await session.load_token() or {}
+        if not isinstance(session, BoundOAuth2Session) or not _can_refresh(session, stored):
+            abort(404)
+        try:
+            new_token = await session.refresh_token(
+                str(session.auto_refresh_url), **session.auto_refresh_kwargs
+            )
+        except OAuth2Error as e:  # invalid_grant: revoked, expired or already used
+            raise TokenRejectedError(name, f"the refresh was refused ({e.error})") from e
+        # Automatic refreshes do this themselves: write the new token back to the
+        # store, and send the token_updated signal (which flashes a notice).
+        if session.token_updater is not None:
+            written = session.token_updater(new_token)
+            if inspect.isawaitable(written):
+                await written
+        return redirect(url_for(".token"), 303)
+
+    return pages
+
+
+async def get_json(session: BoundSession, url: str, provider: str) -> Any:
+    """``GET url`` with the user's token; the JSON answer.
+
+    Raises:
+        TokenRejectedError: The provider no longer accepts the token (401).
+        aiohttp.ClientResponseError: Any other error status (the error pages show it).
+    """
+    headers = {"Accept": "application/json"}
+    # No redirects: an API redirecting elsewhere must not get the token along.
+    async with session.get(url, headers=headers, allow_redirects=False) as response:
+        if response.status == 401:
+            raise TokenRejectedError(provider, "the provider no longer accepts the access token")
+        response.raise_for_status()
+        return await response.json()
+
+
+def _can_refresh(session: BoundSession, token: dict[str, Any]) -> bool:
+    return (
+        isinstance(session, BoundOAuth2Session)
+        and bool(session.auto_refresh_url)
+        and bool(token.get("refresh_token"))
+    )
