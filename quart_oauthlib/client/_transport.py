@@ -102,6 +102,21 @@ def ssl_option(
     return True if verify_ssl else False
 
 
+def request_options(
+    verify_ssl: bool,
+    ssl_context: ssl.SSLContext | None,
+    cert: str | tuple[str, str] | None,
+    proxy: str | None,
+) -> dict[str, Any]:
+    """aiohttp request arguments for the seed API's TLS and proxy parameters."""
+    options: dict[str, Any] = {}
+    if not verify_ssl or ssl_context is not None or cert is not None:
+        options["ssl"] = ssl_option(verify_ssl=verify_ssl, ssl_context=ssl_context, cert=cert)
+    if proxy is not None:
+        options["proxy"] = proxy
+    return options
+
+
 async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     """Read a whole body, refusing one larger than ``limit`` bytes."""
     length = response.content_length

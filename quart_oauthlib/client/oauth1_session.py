@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlparse
 
 import aiohttp
@@ -13,13 +12,13 @@ from oauthlib.common import add_params_to_uri, urldecode
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA1, SIGNATURE_TYPE_AUTH_HEADER, Client
 from yarl import URL
 
-from ..errors import ConfigurationError, TokenMissing, TokenNotFoundError, VerifierMissing
+from ..errors import TokenMissing, TokenNotFoundError, VerifierMissing
 from ._oauth1_token import Token, fetch_token
+from ._session_base import BaseSession
 from ._transport import (
     DEFAULT_TOKEN_TIMEOUT,
     MAX_TOKEN_RESPONSE_BYTES,
     RequestContext,
-    SessionHolder,
 )
 from .oauth1_auth import OAuth1, is_rsa
 
@@ -28,7 +27,7 @@ __all__ = ["OAuth1Session"]
 log = logging.getLogger("quart_oauthlib")
 
 
-class OAuth1Session:
+class OAuth1Session(BaseSession):
     """Request signing and the OAuth 1 dance: request token, authorization, access token.
 
     The API of requests-oauthlib's ``OAuth1Session``, made async::
@@ -87,11 +86,7 @@ class OAuth1Session:
         session: aiohttp.ClientSession | None = None,
         **kwargs: Any,
     ):
-        if session is not None and kwargs:
-            raise ConfigurationError(
-                f"Options for a new aiohttp session ({', '.join(sorted(kwargs))}) "
-                "cannot apply to a borrowed session."
-            )
+        super().__init__(session, kwargs)
         self._client = OAuth1(
             client_key,
             client_secret=client_secret,
@@ -107,14 +102,8 @@ class OAuth1Session:
         )
         #: The signing middleware (requests-oauthlib's name for it).
         self.auth = self._client
-        self._http = SessionHolder(session, kwargs)
 
     # -- state ------------------------------------------------------------
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        """The aiohttp session requests go through (created on first use)."""
-        return self._http.session
 
     @property
     def token(self) -> Token:
@@ -243,35 +232,6 @@ class OAuth1Session:
         """Send a signed request; ``kwargs`` go to ``aiohttp.ClientSession.request``."""
         return RequestContext(self._send(method, url, self._client, kwargs))
 
-    def get(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a signed GET request; see :meth:`request`."""
-        return self.request("GET", url, **kwargs)
-
-    def options(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a signed OPTIONS request; see :meth:`request`."""
-        return self.request("OPTIONS", url, **kwargs)
-
-    def head(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a signed HEAD request; see :meth:`request`."""
-        kwargs.setdefault("allow_redirects", False)
-        return self.request("HEAD", url, **kwargs)
-
-    def post(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
-        """Send a signed POST request; see :meth:`request`."""
-        return self.request("POST", url, data=data, **kwargs)
-
-    def put(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
-        """Send a signed PUT request; see :meth:`request`."""
-        return self.request("PUT", url, data=data, **kwargs)
-
-    def patch(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
-        """Send a signed PATCH request; see :meth:`request`."""
-        return self.request("PATCH", url, data=data, **kwargs)
-
-    def delete(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a signed DELETE request; see :meth:`request`."""
-        return self.request("DELETE", url, **kwargs)
-
     async def _send(
         self, method: str, url: str | URL, auth: OAuth1, kwargs: dict[str, Any]
     ) -> aiohttp.ClientResponse:
@@ -312,20 +272,3 @@ class OAuth1Session:
             client.resource_owner_secret = token["oauth_token_secret"]
         if "oauth_verifier" in token:
             client.verifier = token["oauth_verifier"]
-
-    # -- lifecycle --------------------------------------------------------
-
-    async def close(self) -> None:
-        """Close the aiohttp session, if this session created it."""
-        await self._http.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

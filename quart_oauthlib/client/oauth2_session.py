@@ -4,66 +4,47 @@ from __future__ import annotations
 
 import logging
 import ssl
-import time
-from collections.abc import Awaitable, Callable, Mapping
-from types import TracebackType
-from typing import Any, Literal, Self, get_args
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl
 
 import aiohttp
-from oauthlib.common import generate_token
 from oauthlib.oauth2 import (
     BackendApplicationClient,
-    Client,
-    LegacyApplicationClient,
-    MismatchingStateError,
     TokenExpiredError,
     WebApplicationClient,
 )
 from yarl import URL
 
-from ..errors import TokenRefreshError, TokenUpdated
-from . import token_management
-from ._single_flight import SingleFlight
-from ._token_endpoint import TokenResponse, check_answer, post_form
+from ..errors import TokenRefreshError
+from ._oauth2_base import (
+    _JSON_FORM_HEADERS,
+    HookType,
+    OAuth2SessionBase,
+    PKCEMethod,
+    Token,
+    TokenUpdater,
+)
+from ._oauth2_grant import (
+    authorization_code,
+    check_password_grant,
+    scope_string,
+)
+from ._token_endpoint import post_form
 from ._transport import (
     BasicCredentials,
-    RequestContext,
-    SessionHolder,
     authorization_from,
-    basic_authorization,
     maybe_await,
+    request_options,
     require_secure_transport,
-    ssl_option,
 )
-from .oauth2_auth import (
-    DEFAULT_REFRESH_MARGIN,
-    add_token,
-    expires_at_of,
-    is_expired,
-    load_token,
-)
+
+__all__ = ["HookType", "OAuth2Session", "PKCEMethod", "Token", "TokenUpdater"]
 
 log = logging.getLogger("quart_oauthlib")
 
-HookType = Literal[
-    "access_token_request",
-    "access_token_response",
-    "refresh_token_request",
-    "refresh_token_response",
-    "protected_request",
-]
-PKCEMethod = Literal["S256", "plain"]
-Token = dict[str, Any]
-TokenUpdater = Callable[[Token], "Awaitable[None] | None"]
 
-_JSON_FORM_HEADERS = {
-    "Accept": "application/json",
-    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
-}
-
-
-class OAuth2Session:
+class OAuth2Session(OAuth2SessionBase):
     """An OAuth 2 client session: authorization URLs, token requests, authorized calls.
 
     The API of requests-oauthlib's ``OAuth2Session``, made async. Network calls
@@ -97,127 +78,6 @@ class OAuth2Session:
         session: An ``aiohttp.ClientSession`` to borrow (it stays yours to close).
         **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
     """
-
-    def __init__(
-        self,
-        client_id: str | None = None,
-        client: Client | None = None,
-        auto_refresh_url: str | None = None,
-        auto_refresh_kwargs: Mapping[str, Any] | None = None,
-        scope: str | list[str] | tuple[str, ...] | None = None,
-        redirect_uri: str | None = None,
-        token: Mapping[str, Any] | None = None,
-        state: str | Callable[[], str] | None = None,
-        token_updater: TokenUpdater | None = None,
-        *,
-        client_secret: str | None = None,
-        pkce: PKCEMethod | None = None,
-        refresh_margin: float = DEFAULT_REFRESH_MARGIN,
-        session: aiohttp.ClientSession | None = None,
-        **kwargs: Any,
-    ):
-        if pkce is not None and pkce not in get_args(PKCEMethod):
-            raise ValueError(f"pkce must be one of {get_args(PKCEMethod)} or None")
-        self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
-        self._client.client_id = client_id or self._client.client_id
-        self.auto_refresh_url = auto_refresh_url
-        self.auto_refresh_kwargs: dict[str, Any] = dict(auto_refresh_kwargs or {})
-        self.scope = scope
-        self.redirect_uri = redirect_uri
-        self.state = state
-        self._state: str | None = state if isinstance(state, str) else None
-        self.token_updater = token_updater
-        self.client_secret = client_secret
-        self.refresh_margin = refresh_margin
-        self._pkce: PKCEMethod | None = pkce
-        self._code_verifier: str | None = None
-        self._basic_client_auth = True
-        self._expires_at: float | None = None
-        self.token = token or {}
-        self._refresh = SingleFlight[Token]()
-        self._last_fragment_url: URL | None = None
-        self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
-            name: [] for name in get_args(HookType)
-        }
-        self._http = SessionHolder(session, kwargs)
-
-    # -- attributes ------------------------------------------------------
-
-    @property
-    def client_id(self) -> str | None:
-        """The client id."""
-        client_id: str | None = self._client.client_id
-        return client_id
-
-    @client_id.setter
-    def client_id(self, value: str | None) -> None:
-        self._client.client_id = value  # type: ignore[assignment]  # oauthlib allows None
-
-    @property
-    def token(self) -> Token:
-        """The current token dict (empty when there is none)."""
-        token: Token = self._client.token
-        return token
-
-    @token.setter
-    def token(self, value: Mapping[str, Any] | None) -> None:
-        load_token(self._client, value)
-        self._expires_at = expires_at_of(self._client.token)
-
-    @property
-    def access_token(self) -> str | None:
-        """The current access token."""
-        value: str | None = self._client.access_token
-        return value
-
-    @access_token.setter
-    def access_token(self, value: str | None) -> None:
-        self._client.access_token = value
-
-    @property
-    def authorized(self) -> bool:
-        """True when the session holds an access token (it may still be expired)."""
-        return bool(self.access_token)
-
-    @property
-    def code_verifier(self) -> str | None:
-        """The PKCE verifier made by :meth:`authorization_url`; keep it until the callback."""
-        return self._code_verifier
-
-    @code_verifier.setter
-    def code_verifier(self, value: str | None) -> None:
-        self._code_verifier = value
-
-    @property
-    def http(self) -> aiohttp.ClientSession:
-        """The underlying ``aiohttp.ClientSession``."""
-        return self._http.session
-
-    def new_state(self) -> str:
-        """Make (and remember) a fresh ``state`` for an authorization request."""
-        state = self.state() if callable(self.state) else generate_token()
-        self._state = state
-        return state
-
-    def register_compliance_hook(self, hook_type: HookType, hook: Callable[..., Any]) -> None:
-        """Register a hook that rewrites requests or answers for a non-compliant provider.
-
-        Hooks run in the order they were registered and may be sync or async:
-
-        * ``access_token_request(url, headers, request_kwargs) -> (url, headers, request_kwargs)``
-        * ``access_token_response(response) -> response``
-        * ``refresh_token_request(url, headers, body) -> (url, headers, body)``
-        * ``refresh_token_response(response) -> response``
-        * ``protected_request(url, headers, data) -> (url, headers, data)``
-
-        ``response`` is a :class:`~quart_oauthlib.client.TokenResponse`; assign to
-        its ``text`` to change what is parsed.
-        """
-        if hook_type not in self.compliance_hook:
-            raise ValueError(
-                f"Hook type {hook_type!r} is not one of {sorted(self.compliance_hook)}."
-            )
-        self.compliance_hook[hook_type].append(hook)
 
     # -- authorization ---------------------------------------------------
 
@@ -335,7 +195,7 @@ class OAuth2Session:
         if client_secret is not None:
             self.client_secret = client_secret
         client_secret = self.client_secret if client_secret is None else client_secret
-        code = self._authorization_code(code, authorization_response)
+        code = authorization_code(self._client, self._state, code, authorization_response)
         verifier = code_verifier or self._code_verifier
         if self._pkce and isinstance(self._client, WebApplicationClient):
             if verifier is None:
@@ -345,7 +205,7 @@ class OAuth2Session:
                 )
         if verifier is not None and isinstance(self._client, WebApplicationClient):
             kwargs["code_verifier"] = verifier
-        self._check_password_grant(username, password)
+        check_password_grant(self._client, username, password)
         if username is not None:
             kwargs["username"] = username
         if password is not None:
@@ -388,7 +248,7 @@ class OAuth2Session:
             headers=send_headers,
             as_query=as_query,
             timeout=timeout,
-            request_options=self._request_options(verify_ssl, ssl_context, cert, proxy),
+            request_options=request_options(verify_ssl, ssl_context, cert, proxy),
         )
         log.debug(
             "Token request to %s answered %s.", URL(token_url).with_query(None), response.status
@@ -433,7 +293,7 @@ class OAuth2Session:
         if authorization is None and "client_secret" not in kwargs:
             authorization = self._stored_credentials(kwargs)
         prepared = self._client.prepare_refresh_body(
-            body=body, refresh_token=refresh_token, scope=self._scope_string(), **kwargs
+            body=body, refresh_token=refresh_token, scope=scope_string(self.scope), **kwargs
         )
         send_headers = dict(headers) if headers else dict(_JSON_FORM_HEADERS)
         if authorization:
@@ -450,7 +310,7 @@ class OAuth2Session:
             headers=send_headers,
             as_query=False,
             timeout=timeout,
-            request_options=self._request_options(verify_ssl, ssl_context, cert, proxy),
+            request_options=request_options(verify_ssl, ssl_context, cert, proxy),
         )
         for hook in self.compliance_hook["refresh_token_response"]:
             response = await maybe_await(hook(response))
@@ -459,114 +319,6 @@ class OAuth2Session:
             new_token["refresh_token"] = refresh_token
         self.token = new_token
         return self.token
-
-    # -- authorized requests ---------------------------------------------
-
-    def request(
-        self,
-        method: str,
-        url: str | URL,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        withhold_token: bool = False,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        **kwargs: Any,
-    ) -> RequestContext:
-        """Send a request with the token attached (unless ``withhold_token``).
-
-        An expired token is refreshed first when ``auto_refresh_url`` is set;
-        otherwise ``oauthlib.oauth2.TokenExpiredError`` is raised. ``kwargs`` go
-        to ``aiohttp.ClientSession.request``.
-        """
-        return RequestContext(
-            self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
-        )
-
-    def get(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a GET request; see :meth:`request`."""
-        return self.request("GET", url, **kwargs)
-
-    def options(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send an OPTIONS request; see :meth:`request`."""
-        return self.request("OPTIONS", url, **kwargs)
-
-    def head(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a HEAD request; see :meth:`request`."""
-        kwargs.setdefault("allow_redirects", False)
-        return self.request("HEAD", url, **kwargs)
-
-    def post(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
-        """Send a POST request; see :meth:`request`."""
-        return self.request("POST", url, data=data, **kwargs)
-
-    def put(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
-        """Send a PUT request; see :meth:`request`."""
-        return self.request("PUT", url, data=data, **kwargs)
-
-    def patch(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
-        """Send a PATCH request; see :meth:`request`."""
-        return self.request("PATCH", url, data=data, **kwargs)
-
-    def delete(self, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a DELETE request; see :meth:`request`."""
-        return self.request("DELETE", url, **kwargs)
-
-    async def _send(
-        self,
-        method: str,
-        url: str | URL,
-        data: Any,
-        headers: Mapping[str, str] | None,
-        withhold_token: bool,
-        client_id: str | None,
-        client_secret: str | None,
-        kwargs: dict[str, Any],
-    ) -> aiohttp.ClientResponse:
-        # The hot path: keep it to a few attribute reads when the token is fresh.
-        send_headers = dict(headers) if headers else {}
-        if not withhold_token and self._client.access_token:
-            expires_at = self._expires_at
-            if expires_at is not None and expires_at - self.refresh_margin <= time.time():
-                await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
-            str_url = str(url)
-            if not str_url.startswith("https://"):
-                require_secure_transport(str_url)
-            hooks = self.compliance_hook["protected_request"]
-            for hook in hooks:
-                str_url, send_headers, data = await maybe_await(hook(str_url, send_headers, data))
-            url, send_headers, data = add_token(self._client, method, str_url, send_headers, data)
-        response = await self._http.session.request(
-            method, url, data=data, headers=send_headers, **kwargs
-        )
-        if response.history and response.real_url.fragment:  # a redirect to "...#token"
-            self._last_fragment_url = response.real_url
-        return response
-
-    async def ensure_active_token(
-        self, *, client_id: str | None = None, client_secret: str | None = None
-    ) -> None:
-        """Refresh the token now if it is (about to be) expired.
-
-        Raises:
-            oauthlib.oauth2.TokenExpiredError: Expired, and no ``auto_refresh_url``.
-            TokenUpdated: Refreshed, and no ``token_updater`` to hand it to.
-            TokenRefreshError: The refresh failed; the old token is still set.
-        """
-        if not is_expired(self._expires_at, self.refresh_margin):
-            return
-        if not self.auto_refresh_url:
-            raise TokenExpiredError()
-        expired = self.access_token
-
-        async def renew() -> Token:
-            if self.access_token != expired:
-                return self.token  # another flight already renewed it
-            return await self._renew(client_id, client_secret)
-
-        token, started = await self._refresh.run(renew)
-        if started and self.token_updater is None:
-            raise TokenUpdated(token)
 
     async def _renew(self, client_id: str | None, client_secret: str | None) -> Token:
         url = self.auto_refresh_url or ""
@@ -594,149 +346,3 @@ class OAuth2Session:
         if self.token_updater is not None:
             await maybe_await(self.token_updater(token))
         return token
-
-    # -- token management (RFC 7009, RFC 7662) ---------------------------
-
-    async def revoke_token(
-        self,
-        url: str,
-        token: str | None = None,
-        token_type_hint: str | None = "access_token",  # noqa: S107 -- RFC 7009 name
-        **kwargs: Any,
-    ) -> None:
-        """Revoke a token at the provider (RFC 7009); the session keeps its token.
-
-        See :func:`quart_oauthlib.client.token_management.revoke_token`.
-        """
-        await token_management.revoke_token(self, url, token, token_type_hint, **kwargs)
-
-    async def introspect_token(
-        self, url: str, token: str | None = None, **kwargs: Any
-    ) -> dict[str, Any]:
-        """Ask the provider whether a token is active (RFC 7662).
-
-        See :func:`quart_oauthlib.client.token_management.introspect_token`.
-        """
-        return await token_management.introspect_token(self, url, token, **kwargs)
-
-    # -- helpers ---------------------------------------------------------
-
-    def _authorization_code(
-        self, code: str | None, authorization_response: str | None
-    ) -> str | None:
-        if code or not isinstance(self._client, WebApplicationClient):
-            return code
-        if authorization_response:
-            if self._state is None:
-                raise MismatchingStateError(
-                    description="No state to check the authorization response against: "
-                    "pass state= to the session (the one authorization_url() returned)."
-                )
-            self._client.parse_request_uri_response(authorization_response, state=self._state)
-            found: str | None = self._client.code
-            return found
-        code = self._client.code
-        if not code:
-            raise ValueError("Please supply either code or authorization_response parameters.")
-        return code
-
-    def _check_password_grant(self, username: str | None, password: str | None) -> None:
-        if isinstance(self._client, LegacyApplicationClient):
-            if username is None:
-                raise ValueError(
-                    "`LegacyApplicationClient` requires both the `username` "
-                    "and `password` parameters."
-                )
-            if password is None:
-                raise ValueError(
-                    "The required parameter `username` was supplied, but `password` was not."
-                )
-
-    def _client_authentication(
-        self,
-        auth: BasicCredentials | None,
-        include_client_id: bool | None,
-        client_secret: str | None,
-    ) -> tuple[str | None, bool]:
-        """Decide how the client authenticates: HTTP Basic, or id (and secret) in the body.
-
-        A confidential client uses Basic unless told otherwise (RFC 6749 §2.3.1).
-        A public client (no secret anywhere) identifies itself with ``client_id``
-        in the body (§4.1.3), not with a Basic header holding an empty password.
-        """
-        if auth is not None:
-            self._basic_client_auth = True
-            return authorization_from(auth), bool(include_client_id)
-        if include_client_id is None and client_secret is None:
-            self._basic_client_auth = False
-            return None, bool(self.client_id)
-        if include_client_id is not True and self.client_id:
-            self._basic_client_auth = True
-            return basic_authorization(self.client_id, client_secret or "", form_encode=True), False
-        self._basic_client_auth = False
-        return None, bool(include_client_id)
-
-    def _stored_credentials(self, kwargs: dict[str, Any]) -> str | None:
-        """Authenticate a refresh the way the token was fetched, with stored credentials."""
-        if self.client_secret is None:
-            return None
-        if self._basic_client_auth and self.client_id:
-            return basic_authorization(self.client_id, self.client_secret, form_encode=True)
-        kwargs.setdefault("client_id", self.client_id)
-        kwargs["client_secret"] = self.client_secret
-        return None
-
-    def _parse_token(self, response: TokenResponse) -> Token:
-        check_answer(response, token_types=self._client.token_types)
-        try:
-            self._client.parse_request_body_response(response.text, scope=self._scope_string())
-        except Warning as changed:
-            # The provider granted other scopes than asked for. RFC 6749 §3.3
-            # allows it; record what was granted instead of failing the login.
-            granted = getattr(changed, "token", None)
-            if granted is None:
-                raise
-            log.info("The provider granted a different scope than requested.")
-            self._client.token = granted
-            self._client.populate_token_attributes(granted)
-        token: Token = dict(self._client.token)
-        scope = token.get("scope")
-        if isinstance(scope, list) and len(scope) == 1 and "," in scope[0]:
-            token["scope"] = [s for s in scope[0].split(",") if s]  # GitHub's commas
-        return token
-
-    def _scope_string(self) -> str | None:
-        if self.scope is None or isinstance(self.scope, str):
-            return self.scope
-        return " ".join(self.scope)
-
-    @staticmethod
-    def _request_options(
-        verify_ssl: bool,
-        ssl_context: ssl.SSLContext | None,
-        cert: str | tuple[str, str] | None,
-        proxy: str | None,
-    ) -> dict[str, Any]:
-        options: dict[str, Any] = {}
-        if not verify_ssl or ssl_context is not None or cert is not None:
-            options["ssl"] = ssl_option(verify_ssl=verify_ssl, ssl_context=ssl_context, cert=cert)
-        if proxy is not None:
-            options["proxy"] = proxy
-        return options
-
-    # -- lifecycle -------------------------------------------------------
-
-    async def close(self) -> None:
-        """Close the aiohttp session, if this session created it."""
-        await self._http.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

@@ -27,7 +27,7 @@ from ._transport import (
 )
 
 if TYPE_CHECKING:
-    from .oauth2_session import OAuth2Session
+    from ._oauth2_base import OAuth2SessionBase as OAuth2Session
 
 __all__ = ["TokenTypeHint", "introspect_token", "revoke_token"]
 

@@ -1,0 +1,313 @@
+"""The state and the authorized requests of an OAuth 2 session; the grant flows
+build on it in :mod:`quart_oauthlib.client.oauth2_session`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Literal, get_args
+
+import aiohttp
+from oauthlib.common import generate_token
+from oauthlib.oauth2 import (
+    Client,
+    TokenExpiredError,
+    WebApplicationClient,
+)
+from yarl import URL
+
+from ..errors import TokenUpdated
+from . import token_management
+from ._oauth2_grant import (
+    choose_client_authentication,
+    parse_token,
+    scope_string,
+    stored_credentials,
+)
+from ._session_base import BaseSession
+from ._single_flight import SingleFlight
+from ._token_endpoint import TokenResponse
+from ._transport import (
+    BasicCredentials,
+    RequestContext,
+    maybe_await,
+    require_secure_transport,
+)
+from .oauth2_auth import (
+    DEFAULT_REFRESH_MARGIN,
+    add_token,
+    expires_at_of,
+    is_expired,
+    load_token,
+)
+
+log = logging.getLogger("quart_oauthlib")
+
+HookType = Literal[
+    "access_token_request",
+    "access_token_response",
+    "refresh_token_request",
+    "refresh_token_response",
+    "protected_request",
+]
+PKCEMethod = Literal["S256", "plain"]
+Token = dict[str, Any]
+TokenUpdater = Callable[[Token], "Awaitable[None] | None"]
+
+_JSON_FORM_HEADERS = {
+    "Accept": "application/json",
+    "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
+}
+
+
+class OAuth2SessionBase(BaseSession):
+    """Token state, compliance hooks and authorized requests with automatic refresh.
+
+    Not used directly: see :class:`~quart_oauthlib.OAuth2Session`, which documents
+    the constructor.
+    """
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client: Client | None = None,
+        auto_refresh_url: str | None = None,
+        auto_refresh_kwargs: Mapping[str, Any] | None = None,
+        scope: str | list[str] | tuple[str, ...] | None = None,
+        redirect_uri: str | None = None,
+        token: Mapping[str, Any] | None = None,
+        state: str | Callable[[], str] | None = None,
+        token_updater: TokenUpdater | None = None,
+        *,
+        client_secret: str | None = None,
+        pkce: PKCEMethod | None = None,
+        refresh_margin: float = DEFAULT_REFRESH_MARGIN,
+        session: aiohttp.ClientSession | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(session, kwargs)
+        if pkce is not None and pkce not in get_args(PKCEMethod):
+            raise ValueError(f"pkce must be one of {get_args(PKCEMethod)} or None")
+        self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
+        self._client.client_id = client_id or self._client.client_id
+        self.auto_refresh_url = auto_refresh_url
+        self.auto_refresh_kwargs: dict[str, Any] = dict(auto_refresh_kwargs or {})
+        self.scope = scope
+        self.redirect_uri = redirect_uri
+        self.state = state
+        self._state: str | None = state if isinstance(state, str) else None
+        self.token_updater = token_updater
+        self.client_secret = client_secret
+        self.refresh_margin = refresh_margin
+        self._pkce: PKCEMethod | None = pkce
+        self._code_verifier: str | None = None
+        self._basic_client_auth = True
+        self._expires_at: float | None = None
+        self.token = token or {}
+        self._refresh = SingleFlight[Token]()
+        self._last_fragment_url: URL | None = None
+        self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
+            name: [] for name in get_args(HookType)
+        }
+
+    # -- attributes ------------------------------------------------------
+
+    @property
+    def client_id(self) -> str | None:
+        """The client id."""
+        client_id: str | None = self._client.client_id
+        return client_id
+
+    @client_id.setter
+    def client_id(self, value: str | None) -> None:
+        self._client.client_id = value  # type: ignore[assignment]  # oauthlib allows None
+
+    @property
+    def token(self) -> Token:
+        """The current token dict (empty when there is none)."""
+        token: Token = self._client.token
+        return token
+
+    @token.setter
+    def token(self, value: Mapping[str, Any] | None) -> None:
+        load_token(self._client, value)
+        self._expires_at = expires_at_of(self._client.token)
+
+    @property
+    def access_token(self) -> str | None:
+        """The current access token."""
+        value: str | None = self._client.access_token
+        return value
+
+    @access_token.setter
+    def access_token(self, value: str | None) -> None:
+        self._client.access_token = value
+
+    @property
+    def authorized(self) -> bool:
+        """True when the session holds an access token (it may still be expired)."""
+        return bool(self.access_token)
+
+    @property
+    def code_verifier(self) -> str | None:
+        """The PKCE verifier made by :meth:`authorization_url`; keep it until the callback."""
+        return self._code_verifier
+
+    @code_verifier.setter
+    def code_verifier(self, value: str | None) -> None:
+        self._code_verifier = value
+
+    def new_state(self) -> str:
+        """Make (and remember) a fresh ``state`` for an authorization request."""
+        state = self.state() if callable(self.state) else generate_token()
+        self._state = state
+        return state
+
+    def register_compliance_hook(self, hook_type: HookType, hook: Callable[..., Any]) -> None:
+        """Register a hook that rewrites requests or answers for a non-compliant provider.
+
+        Hooks run in the order they were registered and may be sync or async:
+
+        * ``access_token_request(url, headers, request_kwargs) -> (url, headers, request_kwargs)``
+        * ``access_token_response(response) -> response``
+        * ``refresh_token_request(url, headers, body) -> (url, headers, body)``
+        * ``refresh_token_response(response) -> response``
+        * ``protected_request(url, headers, data) -> (url, headers, data)``
+
+        ``response`` is a :class:`~quart_oauthlib.client.TokenResponse`; assign to
+        its ``text`` to change what is parsed.
+        """
+        if hook_type not in self.compliance_hook:
+            raise ValueError(
+                f"Hook type {hook_type!r} is not one of {sorted(self.compliance_hook)}."
+            )
+        self.compliance_hook[hook_type].append(hook)
+
+    # -- authorized requests ---------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str | URL,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        withhold_token: bool = False,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
+    ) -> RequestContext:
+        """Send a request with the token attached (unless ``withhold_token``).
+
+        An expired token is refreshed first when ``auto_refresh_url`` is set;
+        otherwise ``oauthlib.oauth2.TokenExpiredError`` is raised. ``kwargs`` go
+        to ``aiohttp.ClientSession.request``.
+        """
+        return RequestContext(
+            self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
+        )
+
+    async def _send(
+        self,
+        method: str,
+        url: str | URL,
+        data: Any,
+        headers: Mapping[str, str] | None,
+        withhold_token: bool,
+        client_id: str | None,
+        client_secret: str | None,
+        kwargs: dict[str, Any],
+    ) -> aiohttp.ClientResponse:
+        # The hot path: keep it to a few attribute reads when the token is fresh.
+        send_headers = dict(headers) if headers else {}
+        if not withhold_token and self._client.access_token:
+            expires_at = self._expires_at
+            if expires_at is not None and expires_at - self.refresh_margin <= time.time():
+                await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
+            str_url = str(url)
+            if not str_url.startswith("https://"):
+                require_secure_transport(str_url)
+            hooks = self.compliance_hook["protected_request"]
+            for hook in hooks:
+                str_url, send_headers, data = await maybe_await(hook(str_url, send_headers, data))
+            url, send_headers, data = add_token(self._client, method, str_url, send_headers, data)
+        response = await self._http.session.request(
+            method, url, data=data, headers=send_headers, **kwargs
+        )
+        if response.history and response.real_url.fragment:  # a redirect to "...#token"
+            self._last_fragment_url = response.real_url
+        return response
+
+    async def ensure_active_token(
+        self, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> None:
+        """Refresh the token now if it is (about to be) expired.
+
+        Raises:
+            oauthlib.oauth2.TokenExpiredError: Expired, and no ``auto_refresh_url``.
+            TokenUpdated: Refreshed, and no ``token_updater`` to hand it to.
+            TokenRefreshError: The refresh failed; the old token is still set.
+        """
+        if not is_expired(self._expires_at, self.refresh_margin):
+            return
+        if not self.auto_refresh_url:
+            raise TokenExpiredError()
+        expired = self.access_token
+
+        async def renew() -> Token:
+            if self.access_token != expired:
+                return self.token  # another flight already renewed it
+            return await self._renew(client_id, client_secret)
+
+        token, started = await self._refresh.run(renew)
+        if started and self.token_updater is None:
+            raise TokenUpdated(token)
+
+    async def _renew(self, client_id: str | None, client_secret: str | None) -> Token:
+        """Get a new token (refresh, or ask again); the grant flows define it."""
+        raise NotImplementedError
+
+    # -- token management (RFC 7009, RFC 7662) ---------------------------
+
+    async def revoke_token(
+        self,
+        url: str,
+        token: str | None = None,
+        token_type_hint: str | None = "access_token",  # noqa: S107 -- RFC 7009 name
+        **kwargs: Any,
+    ) -> None:
+        """Revoke a token at the provider (RFC 7009); the session keeps its token.
+
+        See :func:`quart_oauthlib.client.token_management.revoke_token`.
+        """
+        await token_management.revoke_token(self, url, token, token_type_hint, **kwargs)
+
+    async def introspect_token(
+        self, url: str, token: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """Ask the provider whether a token is active (RFC 7662).
+
+        See :func:`quart_oauthlib.client.token_management.introspect_token`.
+        """
+        return await token_management.introspect_token(self, url, token, **kwargs)
+
+    # -- helpers ---------------------------------------------------------
+
+    def _client_authentication(
+        self,
+        auth: BasicCredentials | None,
+        include_client_id: bool | None,
+        client_secret: str | None,
+    ) -> tuple[str | None, bool]:
+        header, include, self._basic_client_auth = choose_client_authentication(
+            self.client_id, auth, include_client_id, client_secret
+        )
+        return header, include
+
+    def _stored_credentials(self, kwargs: dict[str, Any]) -> str | None:
+        return stored_credentials(
+            self.client_id, self.client_secret, self._basic_client_auth, kwargs
+        )
+
+    def _parse_token(self, response: TokenResponse) -> Token:
+        return parse_token(self._client, response, scope_string(self.scope))
