@@ -1,0 +1,210 @@
+"""A protected Quart route calling a resource through ``oauth.<name>``, against bare aiohttp.
+
+Three processes on 127.0.0.1: the resource server, the Quart app served by
+hypercorn, and this one, which applies a bounded load (a fixed number of
+requests, a fixed number in flight) and measures requests/s and p50/p99
+latency as the client sees them. The app has two routes doing the same call:
+
+* ``/protected``: ``@oauth.require("bench")``, then ``oauth.bench.get(...)``:
+  the user's token is read from the store (the signed session cookie by
+  default), a bound ``OAuth2Session`` is made, the request goes out on the
+  app's shared aiohttp session;
+* ``/bare``: a module-level ``aiohttp.ClientSession`` with the Bearer header
+  written by hand.
+
+Both receive the same session cookie, so Quart's own session work is the
+same on both sides. Rounds alternate between the routes so that noise on a
+shared machine hits both alike. Plain http (OAUTHLIB_INSECURE_TRANSPORT in
+the app process only): TLS would add the same cost to both sides.
+
+Run: ``python -m benchmarks.bench_extension [session|memory]``
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import socket
+import statistics
+import sys
+import time
+from typing import Any
+
+import aiohttp
+
+from benchmarks._resource_server import STATIC_TOKEN, _wait_ready, resource_server
+
+REQUESTS = 1_500
+WARMUP = 300
+CONCURRENCY = 16
+ROUNDS = 12
+SECRET_KEY = "bench-secret-key"
+TOKEN = {"access_token": STATIC_TOKEN, "token_type": "Bearer", "expires_at": 4_102_444_800}
+
+
+def create_app(resource: str, store: str) -> Any:
+    """The benchmarked app (built in the server process)."""
+    from quart import Quart, request
+
+    from quart_oauthlib import MemoryTokenStore, QuartOAuth
+
+    os.environ["OAUTHLIB_INSECURE_TRANSPORT"] = "1"
+    app = Quart("bench")
+    app.config.update(
+        SECRET_KEY=SECRET_KEY,
+        OAUTH_PROVIDERS={
+            "bench": {
+                "client_id": "bench-client",
+                "client_secret": "bench-secret",
+                "authorize_url": f"{resource}/authorize",
+                "token_url": f"{resource}/token",
+            }
+        },
+    )
+    if store == "memory":
+        tokens = MemoryTokenStore({("bench", "user:alice"): TOKEN})
+        oauth = QuartOAuth(app, store=tokens, user_id_loader=lambda: request.headers.get("X-User"))
+    else:
+        oauth = QuartOAuth(app)
+    url = f"{resource}/resource"
+    bare: dict[str, aiohttp.ClientSession] = {}
+
+    @app.before_serving
+    async def open_bare() -> None:
+        bare["http"] = aiohttp.ClientSession()
+
+    @app.after_serving
+    async def close_bare() -> None:
+        await bare["http"].close()
+
+    @app.route("/protected")
+    @oauth.require("bench")
+    async def protected() -> Any:
+        async with oauth.bench.get(url) as resp:
+            return await resp.read(), resp.status, {"Content-Type": "application/json"}
+
+    @app.route("/bare")
+    async def bare_route() -> Any:
+        headers = {"Authorization": f"Bearer {STATIC_TOKEN}"}
+        async with bare["http"].get(url, headers=headers) as resp:
+            return await resp.read(), resp.status, {"Content-Type": "application/json"}
+
+    return app
+
+
+def session_cookie() -> str:
+    """A signed session cookie holding the token, as a signed-in browser would send."""
+    from quart import Quart
+
+    app = Quart("cookie")
+    app.secret_key = SECRET_KEY
+    data = {"_oauth_uid": "bench", "_oauth_tokens": {"bench": {"u": "browser:bench", "t": TOKEN}}}
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return str(serializer.dumps(data))
+
+
+def _serve(resource: str, store: str, port: int) -> None:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.accesslog = None
+    asyncio.run(serve(create_app(resource, store), config))
+
+
+async def _load(
+    base: str, path: str, count: int, headers: dict[str, str]
+) -> tuple[float, list[float]]:
+    """``count`` GETs with CONCURRENCY in flight; return (seconds, latencies)."""
+    latencies: list[float] = []
+    todo = iter(range(count))
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(base, connector=connector, headers=headers) as http:
+
+        async def worker() -> None:
+            for _ in todo:
+                start = time.perf_counter()
+                async with http.get(path) as resp:
+                    await resp.read()
+                    if resp.status != 200:
+                        raise RuntimeError(f"{path} answered {resp.status}")
+                latencies.append(time.perf_counter() - start)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return time.perf_counter() - started, latencies
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process ``pid`` (Linux), robust to a busy machine."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _summary(rates: list[float], latencies: list[float], cpu: list[float]) -> dict[str, float]:
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "rps": statistics.median(rates),
+        "p50": cuts[49] * 1e3,
+        "p99": cuts[98] * 1e3,
+        "cpu_us": statistics.median(cpu) * 1e6,
+    }
+
+
+async def run(base: str, server_pid: int) -> dict[str, dict[str, float]]:
+    headers = {"Cookie": f"session={session_cookie()}", "X-User": "alice"}
+    for path in ("/bare", "/protected"):
+        await _load(base, path, WARMUP, headers)
+    rates: dict[str, list[float]] = {"/bare": [], "/protected": []}
+    lat: dict[str, list[float]] = {"/bare": [], "/protected": []}
+    cpu: dict[str, list[float]] = {"/bare": [], "/protected": []}
+    for i in range(ROUNDS):
+        order = ("/bare", "/protected") if i % 2 == 0 else ("/protected", "/bare")
+        for path in order:
+            cpu0 = _cpu_seconds(server_pid)
+            seconds, latencies = await _load(base, path, REQUESTS, headers)
+            cpu[path].append((_cpu_seconds(server_pid) - cpu0) / REQUESTS)
+            rates[path].append(REQUESTS / seconds)
+            lat[path].extend(latencies)
+    return {path: _summary(rates[path], lat[path], cpu[path]) for path in rates}
+
+
+def main_sync() -> None:
+    store = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in ("session", "memory") else "session"
+    with resource_server() as resource:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        ctx = multiprocessing.get_context("spawn")
+        server = ctx.Process(target=_serve, args=(resource, store, port), daemon=True)
+        server.start()
+        try:
+            _wait_ready(port)
+            assert server.pid is not None
+            results = asyncio.run(run(f"http://127.0.0.1:{port}", server.pid))
+        finally:
+            server.terminate()
+            server.join(5)
+    bare, ext = results["/bare"], results["/protected"]
+    print(
+        f"Quart route -> local resource; store={store}, {CONCURRENCY} in flight, "
+        f"{ROUNDS} x {REQUESTS} requests per route, {os.cpu_count()} CPUs"
+    )
+    print(f"{'route':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'app CPU us/req':>16}")
+    for name, row in (("bare aiohttp", bare), ("oauth.<name> (@require)", ext)):
+        print(
+            f"{name:<28}{row['rps']:>10.0f}{row['p50']:>10.2f}{row['p99']:>10.2f}"
+            f"{row['cpu_us']:>16.0f}"
+        )
+    slower = (1 - ext["rps"] / bare["rps"]) * 100
+    extra_cpu = (ext["cpu_us"] / bare["cpu_us"] - 1) * 100
+    print(f"throughput: {slower:+.1f} % slower than bare (target: at most 10 %)")
+    print(f"app-server CPU per request: {extra_cpu:+.1f} % (the stable figure on a busy machine)")
+
+
+if __name__ == "__main__":
+    main_sync()
