@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from blinker import Namespace
+from blinker import NamedSignal, Namespace
 from quart import current_app
 
 __all__ = ["oauth_authorized", "oauth_before_login", "oauth_error", "send", "token_updated"]
@@ -40,7 +40,7 @@ oauth_error = _signals.signal("oauth-error")
 token_updated = _signals.signal("oauth-token-updated")
 
 
-async def send(signal: Any, **kwargs: Any) -> list[Any]:
+async def send(signal: NamedSignal, **kwargs: Any) -> list[Any]:
     """Send ``signal`` from the current app; return the receivers' return values."""
     if not signal.receivers:
         return []
