@@ -39,6 +39,12 @@ is one of these::
 :class:`TokenUpdated` is not an error: it is the ``Warning`` the seed API raises
 to hand a refreshed token to a caller that set no ``token_updater``.
 
+The Quart extension's HTTP-facing errors (``CallbackError`` and its
+``StateMismatchError``, ``FlowExpiredError``, ``AuthorizationDeniedError``,
+``TokenExchangeError``; ``ReauthorizationRequiredError``;
+``SessionCookieTooLargeError``) subclass these and werkzeug's, so they live in
+:mod:`quart_oauthlib.http_errors`, which the framework-free client never imports.
+
 No message or ``repr`` here ever contains a token, secret, verifier or code.
 """
 
