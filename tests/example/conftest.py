@@ -6,6 +6,7 @@ import asyncio
 import html
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
@@ -37,12 +38,13 @@ class RunningExample:
         return provider
 
 
-@pytest.fixture
-async def example(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningExample]:
-    """Both servers under Hypercorn, as ``python -m example_app`` runs them."""
-    # Development only, as in example_app.__main__: the provider speaks plain http.
-    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    servers = build_servers({}, listen_on_loopback(0), listen_on_loopback(0))
+@asynccontextmanager
+async def running_example(token_lifetime: int = 300) -> AsyncIterator[RunningExample]:
+    """Both servers under Hypercorn, as ``python -m example_app`` runs them.
+
+    The caller allows plain http (``OAUTHLIB_INSECURE_TRANSPORT``), as the example does.
+    """
+    servers = build_servers({}, listen_on_loopback(0), listen_on_loopback(0), token_lifetime)
     shutdown, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(serve_together(servers.listeners, shutdown, ready.set))
     try:
@@ -51,6 +53,19 @@ async def example(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[RunningExamp
     finally:
         shutdown.set()
         await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+def insecure_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Development only, as in example_app.__main__: the dev provider speaks plain http."""
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+
+
+@pytest.fixture
+async def example(insecure_transport: None) -> AsyncIterator[RunningExample]:
+    """The example app and its dev provider, with the default token lifetime."""
+    async with running_example() as running:
+        yield running
 
 
 @pytest.fixture

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp
+import pytest
 from yarl import URL
 
-from tests.example.conftest import RunningExample, form_action, form_field, link
+from tests.example.conftest import (
+    RunningExample,
+    form_action,
+    form_field,
+    link,
+    running_example,
+)
 
 
 async def open_page(browser: aiohttp.ClientSession, url: URL | str) -> tuple[URL, str]:
@@ -124,3 +133,19 @@ async def test_a_replayed_callback_is_refused_kindly(
         page = await replay.text()
     assert "This sign-in link is not valid here" in page
     assert "Start the sign-in again" in page
+
+
+@pytest.mark.usefixtures("insecure_transport")
+async def test_an_expiring_token_is_refreshed_on_the_next_call(
+    browser: aiohttp.ClientSession,
+) -> None:
+    # 31 s tokens: the extension refreshes 30 s before expiry, so after a second.
+    async with running_example(token_lifetime=31) as example:
+        consent = await consent_page(browser, example, "ada")
+        await decide(browser, example, consent, "allow")
+        await asyncio.sleep(1.2)
+        _, api = await open_page(browser, example.app_url.with_path("/dev/api"))
+        assert "Got a new access token from Dev Provider" in api
+        assert "lucky number" in api
+        refreshes = [r for r in example.provider.store.refresh_tokens.values() if r.rotated]
+        assert len(refreshes) == 1
