@@ -4,8 +4,9 @@ With nothing configured, the only provider is ``dev``, the bundled development
 provider. Real providers appear when their credentials are set, for each of
 quart-oauthlib's presets: ``GITHUB_CLIENT_ID`` and ``GITHUB_CLIENT_SECRET``,
 ``GOOGLE_CLIENT_ID`` and ``GOOGLE_CLIENT_SECRET``, and so on (plus
-``MICROSOFT_TENANT`` for Microsoft). Variables already in the environment win
-over the ``.env`` file.
+``MICROSOFT_TENANT`` for Microsoft). ``EXAMPLE_SECRET_KEY`` sets the session
+key (random by default). Variables already in the environment win over the
+``.env`` file.
 """
 
 from __future__ import annotations
