@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import logging
 import secrets
 import time
@@ -117,7 +118,11 @@ class OAuthState:
         loader = self.user_id_loader()
         user: str | None = None
         if loader is not None:
-            value = await current_app.ensure_async(loader)()
+            # Called on the loop, not through ensure_async: a thread hop per request
+            # would cost more than the lookup. Do I/O in an async loader.
+            value = loader()
+            if inspect.isawaitable(value):
+                value = await value
             user = None if value is None else f"user:{value}"
         if user is None:
             browser = session.get(BROWSER_ID_KEY)

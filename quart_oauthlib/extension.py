@@ -74,7 +74,8 @@ class QuartOAuth:
         store: Where tokens are kept (``OAUTH_TOKEN_STORE``: ``"session"``,
             ``"memory"`` or a :class:`~quart_oauthlib.storage.TokenStore`).
         user_id_loader: Returns the signed-in user's id (sync or async), or
-            None for "nobody": then tokens belong to the browser session.
+            None for "nobody": then tokens belong to the browser session. A
+            sync loader runs on the event loop: do any I/O in an async one.
         session_factory: Makes the app's shared ``aiohttp.ClientSession``,
             called at ``before_serving``. Use it for proxies, custom
             connectors or tracing.
