@@ -52,6 +52,7 @@ HookType = Literal[
     "protected_request",
 ]
 PKCEMethod = Literal["S256", "plain"]
+_HOOK_TYPES: tuple[HookType, ...] = get_args(HookType)  # once: sessions are made per request
 Token = dict[str, Any]
 TokenUpdater = Callable[[Token], "Awaitable[None] | None"]
 
@@ -108,7 +109,7 @@ class OAuth2SessionBase(BaseSession):
         self._refresh = SingleFlight[Token]()
         self._last_fragment_url: URL | None = None
         self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
-            name: [] for name in get_args(HookType)
+            name: [] for name in _HOOK_TYPES
         }
 
     # -- attributes ------------------------------------------------------
