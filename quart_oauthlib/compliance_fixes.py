@@ -4,26 +4,5 @@ The fixes live in :mod:`quart_oauthlib.client.compliance_fixes`; this module
 only re-exports them.
 """
 
-from .client.compliance_fixes import (
-    douban_compliance_fix,
-    ebay_compliance_fix,
-    facebook_compliance_fix,
-    fitbit_compliance_fix,
-    instagram_compliance_fix,
-    mailchimp_compliance_fix,
-    plentymarkets_compliance_fix,
-    slack_compliance_fix,
-    weibo_compliance_fix,
-)
-
-__all__ = [
-    "douban_compliance_fix",
-    "ebay_compliance_fix",
-    "facebook_compliance_fix",
-    "fitbit_compliance_fix",
-    "instagram_compliance_fix",
-    "mailchimp_compliance_fix",
-    "plentymarkets_compliance_fix",
-    "slack_compliance_fix",
-    "weibo_compliance_fix",
-]
+from .client.compliance_fixes import *  # noqa: F403 -- a re-export, by design
+from .client.compliance_fixes import __all__ as __all__

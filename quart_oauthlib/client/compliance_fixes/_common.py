@@ -48,3 +48,12 @@ def on_token_responses(session: OAuth2Session, hook: ResponseHook) -> None:
     """Register ``hook`` for both token answers: fetching and refreshing."""
     session.register_compliance_hook("access_token_response", hook)
     session.register_compliance_hook("refresh_token_response", hook)
+
+
+def add_missing_token_type(response: TokenResponse) -> TokenResponse:
+    """Call a token answer without ``token_type`` a Bearer token (Douban, Weibo)."""
+    body = json_object(response)
+    if body is None or "access_token" not in body or body.get("token_type"):
+        return response
+    body["token_type"] = "Bearer"
+    return replace_body(response, body)

@@ -14,19 +14,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._token_endpoint import TokenResponse
-from ._common import json_object, on_token_responses, replace_body
+from ._common import add_missing_token_type, on_token_responses
 
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session
-
-
-def _add_token_type(response: TokenResponse) -> TokenResponse:
-    body = json_object(response)
-    if body is None or "access_token" not in body or body.get("token_type"):
-        return response
-    body["token_type"] = "Bearer"
-    return replace_body(response, body)
 
 
 def douban_compliance_fix(session: OAuth2Session) -> OAuth2Session:
@@ -35,5 +26,5 @@ def douban_compliance_fix(session: OAuth2Session) -> OAuth2Session:
     Returns:
         ``session``, with the hooks registered.
     """
-    on_token_responses(session, _add_token_type)
+    on_token_responses(session, add_missing_token_type)
     return session

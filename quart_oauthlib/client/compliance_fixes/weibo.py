@@ -11,19 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._token_endpoint import TokenResponse
-from ._common import json_object, replace_body
+from ._common import add_missing_token_type
 
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session
-
-
-def _add_token_type(response: TokenResponse) -> TokenResponse:
-    body = json_object(response)
-    if body is None or "access_token" not in body or body.get("token_type"):
-        return response
-    body["token_type"] = "Bearer"
-    return replace_body(response, body)
 
 
 def weibo_compliance_fix(session: OAuth2Session) -> OAuth2Session:
@@ -37,5 +28,5 @@ def weibo_compliance_fix(session: OAuth2Session) -> OAuth2Session:
     # current one again so that a token given before the fix follows the new
     # placement too.
     session.token = session.token
-    session.register_compliance_hook("access_token_response", _add_token_type)
+    session.register_compliance_hook("access_token_response", add_missing_token_type)
     return session
