@@ -9,16 +9,13 @@ from the store on first use; an expired one is refreshed under a per-user lock
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import g, has_request_context
-from yarl import URL
 
 from ._state import OAuthState, get_state
-from .client._transport import RequestContext
 from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import expires_at_of, is_expired
 from .client.oauth2_session import OAuth2Session
@@ -73,27 +70,9 @@ class BoundOAuth2Session(OAuth2Session):
                 self.token = stored
         return self.token or None
 
-    def request(
-        self,
-        method: str,
-        url: str | URL,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        withhold_token: bool = False,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        **kwargs: Any,
-    ) -> RequestContext:
-        """Send a request with the user's token; see ``OAuth2Session.request``."""
-
-        async def send() -> aiohttp.ClientResponse:
-            await self.load_token()
-            parent = super(BoundOAuth2Session, self).request
-            return await parent(
-                method, url, data, headers, withhold_token, client_id, client_secret, **kwargs
-            )
-
-        return RequestContext(send())
+    async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
+        await self.load_token()  # every request verb ends here
+        return await super()._send(*args, **kwargs)
 
     async def ensure_active_token(
         self, *, client_id: str | None = None, client_secret: str | None = None
@@ -170,14 +149,9 @@ class BoundOAuth1Session(OAuth1Session):
                 }
         return self.token if self.authorized else None
 
-    def request(self, method: str, url: str | URL, **kwargs: Any) -> RequestContext:
-        """Send a signed request with the user's token; see ``OAuth1Session.request``."""
-
-        async def send() -> aiohttp.ClientResponse:
-            await self.load_token()
-            return await super(BoundOAuth1Session, self).request(method, url, **kwargs)
-
-        return RequestContext(send())
+    async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
+        await self.load_token()  # every request verb ends here
+        return await super()._send(*args, **kwargs)
 
 
 BoundSession = BoundOAuth2Session | BoundOAuth1Session
