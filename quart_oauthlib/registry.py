@@ -13,18 +13,35 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 from typing import Any, Literal, TypedDict, get_args
 from urllib.parse import urlsplit
 
 from .client.oauth2_session import OAuth2Session, PKCEMethod
 from .errors import ConfigurationError
+from .profile import ProfileMapping
 
-__all__ = ["AuthMethod", "ComplianceFix", "ProviderConfig", "ProviderSettings", "resolve_provider"]
+__all__ = [
+    "PLACEHOLDERS",
+    "AuthMethod",
+    "ClientSecretFactory",
+    "ComplianceFix",
+    "ProviderConfig",
+    "ProviderSettings",
+    "resolve_provider",
+]
 
 AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
 ComplianceFix = Callable[[OAuth2Session], Any]
 OAuthVersion = Literal[1, 2]
+UserinfoToken = Literal["header", "query"]
+#: Makes a client secret at request time (Apple's is a short-lived signed JWT).
+ClientSecretFactory = Callable[["ProviderConfig"], str]
+
+#: Settings that fill ``{tenant}``, ``{shop}``... in a preset's URLs.
+PLACEHOLDERS: tuple[str, ...] = ("tenant", "shop", "domain", "region", "realm", "api_key")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _OAUTH2_URLS = ("authorize_url", "token_url")
@@ -66,6 +83,20 @@ class ProviderSettings(TypedDict, total=False):
     token_params: Mapping[str, str]
     signature_method: str
     tenant: str
+    shop: str
+    domain: str
+    region: str
+    realm: str
+    api_key: str
+    scope_separator: str
+    profile: ProfileMapping
+    userinfo_method: Literal["GET", "POST"]
+    userinfo_headers: Mapping[str, str]
+    userinfo_token: UserinfoToken
+    client_secret_factory: ClientSecretFactory | None
+    team_id: str
+    key_id: str
+    private_key: str
     redirect_uri: str | None
     redirect_to: str | None
     url_prefix: str
@@ -102,6 +133,33 @@ class ProviderConfig:
     redirect_uri: str | None = None
     redirect_to: str | None = None
     url_prefix: str = ""
+    scope_separator: str = " "
+    profile: ProfileMapping = field(default_factory=lambda: ProfileMapping())
+    userinfo_method: Literal["GET", "POST"] = "GET"
+    userinfo_headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    userinfo_token: UserinfoToken = "header"
+    client_secret_factory: ClientSecretFactory | None = None
+    #: Values for the secret factory (Apple: team_id, key_id, private_key).
+    secret_params: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({}), repr=False
+    )
+
+    @property
+    def scope_param(self) -> str | list[str] | None:
+        """The scope as the authorization request sends it, with this provider's separator."""
+        if not self.scope:
+            return None
+        return (
+            list(self.scope)
+            if self.scope_separator == " "
+            else self.scope_separator.join(self.scope)
+        )
+
+    def current_client_secret(self) -> str | None:
+        """The client secret to send now: configured, or made by the secret factory."""
+        if self.client_secret_factory is not None:
+            return self.client_secret_factory(self)
+        return self.client_secret
 
 
 def resolve_provider(
@@ -134,7 +192,7 @@ def resolve_provider(
     merged: dict[str, Any] = dict(_preset_for(where, name, settings, presets))
     merged.update(settings)
     version = _version(where, merged)
-    _fill_tenant(merged)
+    _fill_placeholders(where, merged)
     client_id = merged.get("client_id") or merged.get("client_key")
     if not client_id or not isinstance(client_id, str):
         key = "client_key" if version == 1 else "client_id"
@@ -159,7 +217,22 @@ def resolve_provider(
             f"{where}: token_endpoint_auth_method must be one of {get_args(AuthMethod)}."
         )
     secret = merged.get("client_secret")
-    if not secret and (version == 1 or auth_method != "none"):
+    factory = merged.get("client_secret_factory")
+    if factory is not None and not callable(factory):
+        raise ConfigurationError(f"{where}: client_secret_factory must be a callable.")
+    secret_params = {
+        k: str(merged[k]) for k in ("team_id", "key_id", "private_key") if merged.get(k)
+    }
+    if factory is not None and not secret:
+        missing = [k for k in ("team_id", "key_id", "private_key") if k not in secret_params]
+        if missing:
+            raise ConfigurationError(
+                f"{where}: missing {', '.join(map(repr, missing))} (the client secret is a JWT "
+                "signed with your key), or set 'client_secret'."
+            )
+    if factory is not None and secret:
+        factory = None  # a configured secret wins
+    if not secret and factory is None and (version == 1 or auth_method != "none"):
         raise ConfigurationError(
             f"{where}: missing 'client_secret' (or set token_endpoint_auth_method='none' "
             "for a public client)."
@@ -192,6 +265,13 @@ def resolve_provider(
         redirect_uri=merged.get("redirect_uri"),
         redirect_to=merged.get("redirect_to"),
         url_prefix=(merged.get("url_prefix") or "").rstrip("/"),
+        scope_separator=str(merged.get("scope_separator") or " "),
+        profile=_profile(where, merged.get("profile")),
+        userinfo_method=merged.get("userinfo_method", "GET"),
+        userinfo_headers=MappingProxyType(dict(merged.get("userinfo_headers") or {})),
+        userinfo_token=merged.get("userinfo_token", "header"),
+        client_secret_factory=factory,
+        secret_params=MappingProxyType(secret_params),
     )
 
 
@@ -226,12 +306,39 @@ def _version(where: str, merged: Mapping[str, Any]) -> OAuthVersion:
     return 1 if version == 1 else 2
 
 
-def _fill_tenant(merged: dict[str, Any]) -> None:
-    tenant = str(merged.get("tenant") or "common")
+def _fill_placeholders(where: str, merged: dict[str, Any]) -> None:
+    """Fill ``{tenant}``, ``{shop}``... in the URLs from the provider's settings."""
+    values = {key: str(merged[key]) for key in PLACEHOLDERS if merged.get(key)}
+    values.setdefault("tenant", "common")  # Microsoft's "any account"
+
+    def fill(key: str, match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise ConfigurationError(
+                f"{where}: {key} needs {name!r}; set {name!r} in this provider's settings."
+            )
+        return values[name]
+
     for key in _URL_KEYS:
         value = merged.get(key)
-        if isinstance(value, str) and "{tenant}" in value:
-            merged[key] = value.replace("{tenant}", tenant)
+        if isinstance(value, str) and "{" in value:
+            merged[key] = _PLACEHOLDER.sub(partial(fill, key), value)
+
+
+def _profile(where: str, mapping: Any) -> ProfileMapping:
+    if mapping is None:
+        return ProfileMapping()
+    fields = ProfileMapping.__annotations__
+    if not isinstance(mapping, Mapping) or any(
+        key not in fields or not (isinstance(spec, str) or callable(spec))
+        for key, spec in mapping.items()
+    ):
+        raise ConfigurationError(
+            f"{where}: profile must map {', '.join(fields)} to dotted paths or callables."
+        )
+    result = ProfileMapping()
+    result.update(mapping)  # type: ignore[typeddict-item]  # keys checked just above
+    return result
 
 
 def _check_url(where: str, key: str, url: Any, insecure_transport: bool) -> None:
