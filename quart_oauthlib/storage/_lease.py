@@ -1,0 +1,101 @@
+"""A lease shared by several processes: the lock behind a fleet-wide single refresh.
+
+A lease is a lock with an expiry. The worker holding it refreshes the token;
+the others wait, then re-read the token the holder wrote. A worker that dies
+holding a lease blocks the others only until the lease expires. Each store
+says how it takes and gives back a lease (Redis ``SET NX PX``, an SQL
+``UPDATE ... WHERE lease_until < now``); this module has the waiting loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any, Final, Protocol
+
+from ..errors import TokenRefreshError
+from .base import Token
+
+__all__ = ["JSONCodec", "LeaseTimeoutError", "TokenCodec", "hold_lease"]
+
+#: How long a lease lasts unless a store is told otherwise: longer than a slow refresh.
+DEFAULT_LEASE_SECONDS: Final = 20.0
+_FIRST_POLL: Final = 0.01
+_MAX_POLL: Final = 0.1
+
+
+class LeaseTimeoutError(TokenRefreshError):
+    """Another worker held the refresh lease for longer than this one would wait.
+
+    The token is unchanged; a later request tries again.
+    """
+
+
+class TokenCodec(Protocol):
+    """Turns a token into the text a store keeps, and back (see :mod:`.encryption`)."""
+
+    def encode(self, token: Mapping[str, Any]) -> str:
+        """The text to store for ``token``."""
+        ...
+
+    def decode(self, data: str) -> Token:
+        """The token stored as ``data``; ``ValueError`` if it cannot be read."""
+        ...
+
+
+class JSONCodec:
+    """Tokens as plain JSON text (the default: no encryption)."""
+
+    def encode(self, token: Mapping[str, Any]) -> str:
+        """``token`` as compact JSON."""
+        return json.dumps(dict(token), separators=(",", ":"))
+
+    def decode(self, data: str) -> Token:
+        """The token stored as ``data``."""
+        value = json.loads(data)
+        if not isinstance(value, dict):
+            raise ValueError("a stored token is not a JSON object")  # noqa: TRY004 -- codec contract
+        return value
+
+
+Acquire = Callable[[str, float], Awaitable[bool]]
+Release = Callable[[str], Awaitable[None]]
+
+
+@asynccontextmanager
+async def hold_lease(
+    acquire: Acquire, release: Release, *, seconds: float, wait: float
+) -> AsyncIterator[None]:
+    """Take a lease of ``seconds`` (waiting up to ``wait``), hold it for the block, give it back.
+
+    Args:
+        acquire: ``acquire(holder, seconds)`` takes the lease for ``holder``
+            if it is free or expired, and says whether it did.
+        release: ``release(holder)`` gives the lease back if ``holder`` still has it.
+        seconds: The lease's life: how long a dead holder blocks the others.
+        wait: How long to wait for a busy lease; more than ``seconds``, so
+            that a dead holder's lease expires before a waiter gives up.
+
+    Raises:
+        LeaseTimeoutError: The lease stayed busy for ``wait`` seconds.
+    """
+    holder = secrets.token_hex(16)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    delay = _FIRST_POLL
+    while not await acquire(holder, seconds):
+        if loop.time() >= deadline:
+            raise LeaseTimeoutError(
+                f"Another worker held the token's refresh lease for over {wait:g}s; "
+                "the token was not refreshed."
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _MAX_POLL)
+    try:
+        yield
+    finally:
+        # Shielded: a cancelled request must not leave the lease to expire on its own.
+        await asyncio.shield(release(holder))

@@ -1,0 +1,300 @@
+"""``SQLTokenStore``: tokens in a database, through SQLAlchemy 2's asyncio API.
+
+SQLite (aiosqlite) by default, PostgreSQL through asyncpg; any dialect
+SQLAlchemy supports works, with an upsert written natively for SQLite and
+PostgreSQL. One row per ``(provider, user_id)`` holds the token (JSON, or
+encrypted: see :mod:`.encryption`), the provider's account id (so a user can
+link one account per provider, and an account can be found again), the
+expiry, and the refresh lease.
+
+The table is created on first use (``create_table=True``), or by a
+migration; the PostgreSQL DDL::
+
+    CREATE TABLE oauth_tokens (
+        provider     VARCHAR(100) NOT NULL,
+        user_id      VARCHAR(255) NOT NULL,
+        account_id   VARCHAR(255),
+        token        TEXT NOT NULL,
+        expires_at   DOUBLE PRECISION,
+        updated_at   DOUBLE PRECISION NOT NULL,
+        lease_holder VARCHAR(64),
+        lease_until  DOUBLE PRECISION,
+        PRIMARY KEY (provider, user_id)
+    );
+    CREATE INDEX ix_oauth_tokens_account ON oauth_tokens (provider, account_id);
+
+Refresh lease: a row lock that expires. ``UPDATE ... SET lease_holder=...,
+lease_until=now+lease WHERE lease_until IS NULL OR lease_until < now`` takes
+it (one statement, atomic on both databases); the holder clears it. Unlike a
+PostgreSQL advisory lock it also works on SQLite, and a worker that hangs
+(rather than dies) holding it blocks the others only until ``lease_until``.
+Workers compare their clocks with it, so keep them in sync (NTP).
+
+Needs the ``sqla`` extra (and ``postgres`` for PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigurationError
+from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
+from .base import BaseTokenStore, Token, _no_lock
+
+if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+__all__ = ["SQLTokenStore", "default_account_id"]
+
+log = logging.getLogger("quart_oauthlib")
+
+DEFAULT_URL = "sqlite+aiosqlite:///oauth_tokens.sqlite3"
+
+
+def default_account_id(token: Mapping[str, Any]) -> str | None:
+    """The provider's id of the account, when the token answer carries one."""
+    for key in ("account_id", "user_id", "sub", "id"):
+        value = token.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+class SQLTokenStore(BaseTokenStore):
+    """Keeps tokens in an SQL table, shared by every worker that uses the database.
+
+    No connection is made before the first call (engines are bound to the
+    event loop that first uses them); :meth:`close` disposes of the engine,
+    and a later call opens a new one.
+
+    Args:
+        url: An SQLAlchemy URL (``sqlite+aiosqlite:///path``,
+            ``postgresql+asyncpg://user@host/db``), or an ``AsyncEngine``.
+        table_name: The table's name.
+        codec: How tokens are written (JSON by default; a
+            :class:`~quart_oauthlib.storage.encryption.FernetCodec` encrypts).
+        create_table: Create the table (if missing) on first use.
+        lease_seconds: The refresh lease's life; None disables the lease
+            (only for a single process: several would refresh at once).
+        lease_wait: How long to wait for a busy lease (default: lease + 5 s).
+        account_id: Picks the provider's account id out of a token.
+    """
+
+    def __init__(
+        self,
+        url: str | AsyncEngine = DEFAULT_URL,
+        *,
+        table_name: str = "oauth_tokens",
+        codec: TokenCodec | None = None,
+        create_table: bool = True,
+        lease_seconds: float | None = DEFAULT_LEASE_SECONDS,
+        lease_wait: float | None = None,
+        account_id: Callable[[Mapping[str, Any]], str | None] = default_account_id,
+    ):
+        try:
+            import sqlalchemy  # noqa: F401 -- fail early, with the extra to install
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ConfigurationError(
+                "SQLTokenStore needs SQLAlchemy: pip install 'quart-oauthlib[sqla]'."
+            ) from exc
+        self._url = url if isinstance(url, str) else None
+        self._engine: AsyncEngine | None = None if isinstance(url, str) else url
+        self.table: Table = _make_table(table_name)
+        self.codec: TokenCodec = codec or JSONCodec()
+        self._create = create_table
+        self._created = False
+        self._create_lock: asyncio.Lock | None = None
+        self.lease_seconds = lease_seconds
+        self.lease_wait = lease_wait if lease_wait is not None else (lease_seconds or 0) + 5
+        self._account_id = account_id
+
+    # -- TokenStore --------------------------------------------------------
+
+    async def get(self, provider: str, user_id: str) -> Token | None:
+        """The token stored for ``provider`` and ``user_id``, or None."""
+        from sqlalchemy import select
+
+        t = self.table
+        query = select(t.c.token).where(t.c.provider == provider, t.c.user_id == user_id)
+        async with (await self.engine()).connect() as conn:
+            data = (await conn.execute(query)).scalar_one_or_none()
+        return self._decode(data, provider)
+
+    async def set(self, provider: str, user_id: str, token: Mapping[str, Any]) -> None:
+        """Store ``token`` (insert or replace), keeping any lease on the row."""
+        expires_at = token.get("expires_at")
+        values = {
+            "token": self.codec.encode(token),
+            "account_id": self._account_id(token),
+            "expires_at": float(expires_at) if isinstance(expires_at, int | float) else None,
+            "updated_at": time.time(),
+        }
+        engine = await self.engine()
+        async with engine.begin() as conn:
+            await conn.execute(self._upsert(engine, provider, user_id, values))
+
+    async def delete(self, provider: str, user_id: str) -> None:
+        """Forget the token (no error when there is none)."""
+        from sqlalchemy import delete
+
+        t = self.table
+        async with (await self.engine()).begin() as conn:
+            await conn.execute(delete(t).where(t.c.provider == provider, t.c.user_id == user_id))
+
+    def lock(self, provider: str, user_id: str) -> AbstractAsyncContextManager[None]:
+        """The refresh lease on the row of ``provider`` and ``user_id``."""
+        if self.lease_seconds is None:
+            return _no_lock()
+
+        async def acquire(holder: str, seconds: float) -> bool:
+            return await self._acquire(provider, user_id, holder, seconds)
+
+        async def release(holder: str) -> None:
+            await self._release(provider, user_id, holder)
+
+        return hold_lease(acquire, release, seconds=self.lease_seconds, wait=self.lease_wait)
+
+    # -- more than TokenStore ------------------------------------------------
+
+    async def find_user(self, provider: str, account_id: str) -> str | None:
+        """The user who linked the provider account ``account_id``, if any."""
+        from sqlalchemy import select
+
+        t = self.table
+        query = select(t.c.user_id).where(t.c.provider == provider, t.c.account_id == account_id)
+        async with (await self.engine()).connect() as conn:
+            return (await conn.execute(query.limit(1))).scalar_one_or_none()
+
+    async def engine(self) -> AsyncEngine:
+        """The engine, made on first use; the table is created then if asked."""
+        if self._engine is None:
+            self._engine = _make_engine(self._url or DEFAULT_URL)
+        if self._create and not self._created:
+            await self.create_table()
+        return self._engine
+
+    async def create_table(self) -> None:
+        """Create the table and its index if they do not exist (a migration can do it instead)."""
+        if self._create_lock is None:
+            self._create_lock = asyncio.Lock()
+        async with self._create_lock:
+            if self._created:
+                return
+            if self._engine is None:
+                self._engine = _make_engine(self._url or DEFAULT_URL)
+            async with self._engine.begin() as conn:
+                await conn.run_sync(self.table.metadata.create_all, checkfirst=True)
+            self._created = True
+
+    async def close(self) -> None:
+        """Dispose of the engine's connections (a later call opens new ones)."""
+        engine = self._engine
+        if engine is not None and self._url is not None:
+            self._engine = None
+            self._created = False
+            self._create_lock = None
+            await engine.dispose()
+
+    def __repr__(self) -> str:
+        engine = self._engine
+        dialect = engine.dialect.name if engine is not None else (self._url or "").split(":")[0]
+        return f"<SQLTokenStore {dialect} table={self.table.name!r}>"
+
+    # -- helpers ---------------------------------------------------------------
+
+    def _decode(self, data: str | None, provider: str) -> Token | None:
+        if data is None:
+            return None
+        try:
+            return self.codec.decode(data)
+        except ValueError as exc:
+            log.warning("quart_oauthlib: unreadable stored %r token ignored: %s", provider, exc)
+            return None
+
+    def _upsert(
+        self, engine: AsyncEngine, provider: str, user_id: str, values: dict[str, Any]
+    ) -> Any:
+        t = self.table
+        keys = {"provider": provider, "user_id": user_id}
+        name = engine.dialect.name
+        if name in ("sqlite", "postgresql"):
+            if name == "sqlite":
+                from sqlalchemy.dialects.sqlite import insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert  # type: ignore[assignment]  # same API
+            stmt = insert(t).values(**keys, **values)
+            return stmt.on_conflict_do_update(
+                index_elements=[t.c.provider, t.c.user_id], set_=values
+            )
+        raise ConfigurationError(f"SQLTokenStore supports SQLite and PostgreSQL, not {name!r}.")
+
+    async def _acquire(self, provider: str, user_id: str, holder: str, seconds: float) -> bool:
+        from sqlalchemy import or_, select, update
+
+        t = self.table
+        now = time.time()
+        row = (t.c.provider == provider, t.c.user_id == user_id)
+        free = or_(t.c.lease_until.is_(None), t.c.lease_until < now)
+        stmt = update(t).where(*row, free).values(lease_holder=holder, lease_until=now + seconds)
+        async with (await self.engine()).begin() as conn:
+            if (await conn.execute(stmt)).rowcount == 1:
+                return True
+            # No row at all: nothing to refresh, so nothing to guard.
+            exists = await conn.execute(select(t.c.provider).where(*row))
+            return exists.first() is None
+
+    async def _release(self, provider: str, user_id: str, holder: str) -> None:
+        from sqlalchemy import update
+
+        t = self.table
+        stmt = (
+            update(t)
+            .where(t.c.provider == provider, t.c.user_id == user_id, t.c.lease_holder == holder)
+            .values(lease_holder=None, lease_until=None)
+        )
+        async with (await self.engine()).begin() as conn:
+            await conn.execute(stmt)
+
+
+def _make_table(name: str) -> Table:
+    from sqlalchemy import Column, Float, Index, MetaData, String, Table, Text
+
+    table = Table(
+        name,
+        MetaData(),
+        Column("provider", String(100), primary_key=True),
+        Column("user_id", String(255), primary_key=True),
+        Column("account_id", String(255), nullable=True),
+        Column("token", Text, nullable=False),
+        Column("expires_at", Float, nullable=True),
+        Column("updated_at", Float, nullable=False),
+        Column("lease_holder", String(64), nullable=True),
+        Column("lease_until", Float, nullable=True),
+    )
+    Index(f"ix_{name}_account", table.c.provider, table.c.account_id)
+    return table
+
+
+def _make_engine(url: str) -> AsyncEngine:
+    from sqlalchemy import event
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    if url.startswith("sqlite"):
+        # Several processes share the file: wait for a writer instead of failing at once,
+        # and let readers read while one writes (WAL).
+        engine = create_async_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _wal(dbapi_connection: Any, record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+        return engine
+    return create_async_engine(url, pool_pre_ping=True)
