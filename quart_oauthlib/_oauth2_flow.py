@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from typing import Any
 
@@ -10,6 +11,7 @@ import aiohttp
 from oauthlib.oauth2 import OAuth2Error
 from quart import request
 
+from ._oidc_flow import check_response_issuer
 from ._state import OAuthState
 from .client._transport import basic_authorization
 from .client.oauth2_session import OAuth2Session
@@ -60,13 +62,18 @@ def start(
 ) -> tuple[str, str, FlowRecord]:
     """The authorization URL, its state, and the record to keep until the callback."""
     session = _session(config, redirect_uri)
-    url, flow_state = session.authorization_url(config.authorize_url, **config.authorize_params)
+    params = dict(config.authorize_params)
+    nonce = None
+    if config.openid:  # OIDC Core §3.1.2.1: one nonce per login, checked once
+        nonce = params["nonce"] = secrets.token_urlsafe(24)
+    url, flow_state = session.authorization_url(config.authorize_url, **params)
     record = FlowRecord(
         provider=config.name,
         expires_at=time.time() + state.flows.timeout,
         redirect_uri=redirect_uri,
         next_url=next_url,
         code_verifier=session.code_verifier,
+        nonce=nonce,
     )
     return url, flow_state, record
 
@@ -83,6 +90,7 @@ async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, Flow
             config.name, args.get("error", ""), args.get("error_description"), args.get("error_uri")
         )
     record = state.flows.pop(args.get("state"), config.name)
+    check_response_issuer(config)  # RFC 9207, before the code is spent
     code = args.get("code")
     if not code:
         raise CallbackError(

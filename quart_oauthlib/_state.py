@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import aiohttp
 from quart import Quart, current_app, g, session
@@ -28,6 +28,9 @@ from .flow_state import FlowStore
 from .registry import ProviderConfig
 from .signals import send, token_updated
 from .storage.base import Token, TokenStore, store_lock
+
+if TYPE_CHECKING:
+    from ._oidc_flow import Discovered
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -59,6 +62,8 @@ class OAuthState:
         default_factory=OrderedDict
     )
     warned: set[str] = field(default_factory=set)
+    #: Discovered OpenID providers by name (see ``_oidc_flow``), filled on first use.
+    openid: dict[str, Discovered] = field(default_factory=dict)
 
     def provider(self, name: str) -> ProviderConfig:
         """The config of provider ``name``, or a clear error."""

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from . import _oauth1_flow, _oauth2_flow
+from . import _oauth1_flow, _oauth2_flow, _oidc_flow
 from ._state import OAuthState, get_state
 from .http_errors import CallbackError
 from .redirects import safe_next, wants_json
@@ -52,7 +52,10 @@ def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
 
 
 async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
-    config = state.provider(name)
+    try:
+        config = await _oidc_flow.resolve(state, state.provider(name))
+    except CallbackError as exc:
+        return await _fail(exc)
     next_url = safe_next(request.args.get("next"))
     redirect_uri = _redirect_uri(state, config)
     try:
@@ -70,22 +73,30 @@ async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
 
 
 async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
-    config = state.provider(name)
+    identity = None
     try:
+        config = await _oidc_flow.resolve(state, state.provider(name))
         if config.version == 1:
             token, record = await _oauth1_flow.finish(config, state)
         else:
             token, record = await _oauth2_flow.finish(config, state)
+            identity = await _oidc_flow.verify(state, config, token, record)
     except CallbackError as exc:
         return await _fail(exc)
+    extra = {}
+    if identity is not None:  # OpenID: the verified claims; the raw ID token is not stored
+        extra = {"id_token_claims": dict(identity.claims), "userinfo": identity.userinfo}
+        token = {key: value for key, value in token.items() if key != "id_token"}
     store = True
-    for value in await send(oauth_authorized, provider=name, token=dict(token)):
+    for value in await send(oauth_authorized, provider=name, token=dict(token), **extra):
         if value is False:
             store = False
         elif value is not None and value is not True:
             return await make_response(value)
     if store:
         await state.save_token(name, token)
+        if identity is not None:
+            await _oidc_flow.remember(state, name, identity.claims)
     log.info("Signed in with %r.", name)
     return redirect(record.next_url or _default_target(state, config))
 
@@ -94,15 +105,22 @@ async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:
     config = state.provider(name)
     if not _same_origin():
         return Response("Cross-site logout refused.", status=403)
+    try:
+        config = await _oidc_flow.resolve(state, config)
+    except CallbackError as exc:  # still log out here, without the provider's endpoints
+        log.warning("Logging out of %r without its metadata: %s", name, exc.error)
     token = await state.load_token(name)
     if token and config.version == 2:
         await _oauth2_flow.revoke(config, state, token)
     await state.delete_token(name)
-    if wants_json():
-        return Response("", status=204)
+    _oidc_flow.forget(name)
     form = await request.form
     target = safe_next(form.get("next") or request.args.get("next"))
-    return redirect(target or _default_target(state, config), 303)
+    target = target or _default_target(state, config)
+    end_session = _oidc_flow.end_session_redirect(config, target)  # RP-initiated logout
+    if wants_json():
+        return jsonify(end_session_url=end_session) if end_session else Response("", status=204)
+    return redirect(end_session or target, 303)
 
 
 async def _fail(exc: CallbackError) -> ResponseReturnValue:

@@ -10,7 +10,9 @@ too::
     │   ├── StateMismatchError                 missing, unknown, replayed or foreign state
     │   ├── FlowExpiredError                   the login took too long
     │   ├── AuthorizationDeniedError           the provider answered error=... (RFC 6749 4.1.2.1)
-    │   └── TokenExchangeError                 the code or verifier could not be exchanged
+    │   ├── TokenExchangeError                 the code or verifier could not be exchanged
+    │   ├── OpenIDVerificationError            RFC 9207 iss, ID token or userinfo sub refused
+    │   └── OpenIDProviderError (502)          discovery, keys or userinfo unusable
     ├── ConfigurationError (ValueError)
     │   └── SessionCookieTooLargeError         tokens do not fit in the session cookie
     └── TokenError
@@ -33,6 +35,8 @@ __all__ = [
     "AuthorizationDeniedError",
     "CallbackError",
     "FlowExpiredError",
+    "OpenIDProviderError",
+    "OpenIDVerificationError",
     "ReauthorizationRequiredError",
     "SessionCookieTooLargeError",
     "StateMismatchError",
@@ -124,6 +128,34 @@ class TokenExchangeError(CallbackError):
     """
 
     error = "token_exchange_failed"
+
+
+class OpenIDVerificationError(CallbackError):
+    """An OpenID Connect check of the callback failed; nothing was stored (400).
+
+    ``error`` names the check: ``issuer_mismatch`` (RFC 9207), ``id_token_missing``,
+    ``id_token_<check>`` for each ID token check (``id_token_signature``,
+    ``id_token_issuer``, ``id_token_audience``, ``id_token_expired``,
+    ``id_token_nonce``, ``id_token_hash``...), or ``userinfo_sub_mismatch``.
+    The client core's error (an ``IDTokenError``...) is the ``__cause__``.
+    """
+
+    def __init__(self, description: str, *, provider: str, error: str):
+        super().__init__(description, provider=provider)
+        self.error = error
+
+
+class OpenIDProviderError(CallbackError):
+    """The OpenID provider cannot be used: metadata (wrong issuer included), keys or
+    userinfo unusable. Answers 502 (500 for a missing dependency); nothing was stored.
+
+    ``error`` is ``discovery_failed``, ``jwks_unavailable``, ``userinfo_failed``
+    or ``configuration_error``.
+    """
+
+    def __init__(self, description: str, *, provider: str, error: str, code: int = 502):
+        super().__init__(description, provider=provider, code=code)
+        self.error = error
 
 
 class SessionCookieTooLargeError(ConfigurationError):

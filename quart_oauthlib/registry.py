@@ -19,7 +19,8 @@ from typing import Any, Literal, TypedDict, get_args
 from urllib.parse import urlsplit
 
 from .client.oauth2_session import OAuth2Session, PKCEMethod
-from .errors import ConfigurationError
+from .client.oidc.discovery import ProviderMetadata, expected_issuer
+from .errors import ConfigurationError, DiscoveryError
 from .profile import ProfileMapping
 
 __all__ = [
@@ -54,6 +55,9 @@ _URL_KEYS = (
     "userinfo_url",
     "request_token_url",
     "access_token_url",
+    "server_metadata_url",
+    "issuer",
+    "end_session_url",
 )
 
 
@@ -75,6 +79,9 @@ class ProviderSettings(TypedDict, total=False):
     userinfo_url: str | None
     request_token_url: str
     access_token_url: str
+    server_metadata_url: str | None
+    issuer: str | None
+    end_session_url: str | None
     scope: str | list[str] | tuple[str, ...] | None
     pkce: PKCEMethod | Literal[False] | None
     token_endpoint_auth_method: AuthMethod
@@ -143,6 +150,16 @@ class ProviderConfig:
     secret_params: Mapping[str, str] = field(
         default_factory=lambda: MappingProxyType({}), repr=False
     )
+    #: OpenID Connect Discovery / RFC 8414: endpoints left out are discovered on first use.
+    server_metadata_url: str | None = None
+    #: The issuer expected in the metadata and ID tokens (by default, the URL's prefix).
+    issuer: str | None = None
+    #: RP-initiated logout (the provider's ``end_session_endpoint``).
+    end_session_url: str | None = None
+    #: The discovered metadata, once discovered (``_oidc_flow.resolve``).
+    metadata: ProviderMetadata | None = field(default=None, repr=False, compare=False)
+    #: Whether logins are OpenID Connect ones (ID token checked), once discovered.
+    openid: bool = False
 
     @property
     def scope_param(self) -> str | list[str] | None:
@@ -197,7 +214,9 @@ def resolve_provider(
     if not client_id or not isinstance(client_id, str):
         key = "client_key" if version == 1 else "client_id"
         raise ConfigurationError(f"{where}: missing {key!r} (the id your provider issued).")
-    required = _OAUTH1_URLS if version == 1 else _OAUTH2_URLS
+    required: tuple[str, ...] = _OAUTH1_URLS if version == 1 else _OAUTH2_URLS
+    if version == 2 and merged.get("server_metadata_url"):
+        required = ()  # discovered on first use
     for key in required:
         if not merged.get(key):
             raise ConfigurationError(
@@ -209,6 +228,8 @@ def resolve_provider(
     for key in _URL_KEYS:
         if merged.get(key):
             _check_url(where, key, merged[key], insecure_transport)
+    if merged.get("server_metadata_url"):
+        _check_issuer(where, merged)
     if merged.get("redirect_uri"):
         _check_url(where, "redirect_uri", merged["redirect_uri"], insecure_transport)
     auth_method = merged.get("token_endpoint_auth_method", "client_secret_basic")
@@ -248,7 +269,7 @@ def resolve_provider(
         version=version,
         client_id=client_id,
         client_secret=secret or None,
-        authorize_url=merged["authorize_url"],
+        authorize_url=merged.get("authorize_url") or "",
         token_url=merged.get("token_url"),
         refresh_url=merged.get("refresh_url") or merged.get("token_url"),
         revoke_url=merged.get("revoke_url"),
@@ -272,7 +293,24 @@ def resolve_provider(
         userinfo_token=merged.get("userinfo_token", "header"),
         client_secret_factory=factory,
         secret_params=MappingProxyType(secret_params),
+        server_metadata_url=merged.get("server_metadata_url") or None,
+        issuer=merged.get("issuer") or None,
+        end_session_url=merged.get("end_session_url") or None,
     )
+
+
+def _check_issuer(where: str, merged: Mapping[str, Any]) -> None:
+    """The issuer must be configured, or follow from the metadata URL."""
+    url = merged["server_metadata_url"]
+    if merged.get("issuer") or not isinstance(url, str):
+        return
+    try:
+        expected_issuer(url)
+    except DiscoveryError as exc:
+        raise ConfigurationError(
+            f"{where}: server_metadata_url has no /.well-known/ path, so the issuer cannot "
+            "be told from it; set 'issuer'."
+        ) from exc
 
 
 def _check_keys(where: str, settings: Mapping[str, Any]) -> None:
