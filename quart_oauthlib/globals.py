@@ -15,6 +15,7 @@ import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import g, has_request_context
 
+from . import _oidc_flow
 from ._state import OAuthState, get_state
 from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import expires_at_of, is_expired
@@ -58,11 +59,18 @@ class BoundOAuth2Session(OAuth2Session):
         self._app_state = app_state
         self._loaded = False
         self._before_refresh: Token = {}
+        # Not discovered yet in this process: the refresh URL comes with the metadata.
+        self._discover = config.server_metadata_url is not None and config.metadata is None
         if config.compliance_fix is not None:
             config.compliance_fix(self)
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
+        if self._discover:
+            state = self._app_state
+            config = await _oidc_flow.resolve(state, state.provider(self.provider))
+            self._discover = False
+            self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
         if not self._loaded:
             stored = await self._app_state.load_token(self.provider)
             self._loaded = True
@@ -73,6 +81,30 @@ class BoundOAuth2Session(OAuth2Session):
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
         await self.load_token()  # every request verb ends here
         return await super()._send(*args, **kwargs)
+
+    async def id_token_claims(self) -> dict[str, Any] | None:
+        """The verified ID token claims kept from the user's login (OpenID providers).
+
+        Only a few claims are kept (``iss``, ``sub``, ``aud``, ``exp``, ``iat``,
+        ``auth_time``, ``acr``, ``email``, ``email_verified``, ``name``,
+        ``preferred_username``); the ``oauth_authorized`` signal gets them all.
+        None when the user has not signed in with this provider.
+        """
+        return await _oidc_flow.stored_claims(self._app_state, self.provider)
+
+    async def userinfo(self) -> dict[str, Any]:
+        """The user's claims from the provider's userinfo endpoint (OIDC Core §5.3).
+
+        Its ``sub`` must be the one of the ID token of the user's login.
+
+        Raises:
+            TokenNotFoundError: The user holds no token for this provider.
+            ConfigurationError: The provider has no userinfo endpoint.
+            UserInfoMismatchError: The ``sub`` is another user's.
+            UserInfoError: The answer is unusable.
+        """
+        await self.load_token()
+        return await _oidc_flow.userinfo(self._app_state, self, self.provider)
 
     async def ensure_active_token(
         self, *, client_id: str | None = None, client_secret: str | None = None
@@ -179,7 +211,7 @@ def bound_session(name: str) -> BoundSession:
             "request, or build an OAuth2Session with the token yourself elsewhere."
         )
     state = get_state()
-    config = state.provider(name)
+    config = _oidc_flow.cached_config(state, state.provider(name))
     sessions: dict[str, BoundSession] = g.setdefault("_oauth_sessions", {})
     bound = sessions.get(name)
     if bound is None:
