@@ -84,11 +84,12 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
     except CallbackError as exc:
         return await _fail(exc)
     extra = {}
+    received = dict(token)
     if identity is not None:  # OpenID: the verified claims; the raw ID token is not stored
         extra = {"id_token_claims": dict(identity.claims), "userinfo": identity.userinfo}
         token = {key: value for key, value in token.items() if key != "id_token"}
     store = True
-    for value in await send(oauth_authorized, provider=name, token=dict(token), **extra):
+    for value in await send(oauth_authorized, provider=name, token=received, **extra):
         if value is False:
             store = False
         elif value is not None and value is not True:
