@@ -8,10 +8,15 @@ signature::
         Just before redirecting to the provider's ``url``. Return a response
         to send it instead of the redirect.
 
-    oauth_authorized(app, *, provider: str, token: dict) -> False | Response | None
+    oauth_authorized(app, *, provider: str, token: dict,
+                     id_token_claims: dict, userinfo: dict | None) -> False | Response | None
         After a successful callback, before the token is stored. Return
         ``False`` to skip storing it (you stored it yourself), or a response
-        to skip storing it and answer with that response.
+        to skip storing it and answer with that response. For an OpenID
+        provider (``server_metadata_url``) only, the receiver also gets the
+        validated ID token's claims and the userinfo answer (its ``sub``
+        checked; None without a userinfo endpoint), so accept ``**kwargs``.
+        ``token`` still holds the raw ``id_token`` there, which is not stored.
 
     oauth_error(app, *, provider: str, error: str, description: str,
                 exception: CallbackError) -> Response | None
