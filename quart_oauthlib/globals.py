@@ -117,7 +117,16 @@ class BoundOAuth2Session(OAuth2Session):
             old = dict(self.token)
             newer = await self._app_state.refreshed_since(self.provider, old)
             if newer is None:
+                was_stored = await self._app_state.load_token(self.provider)
                 stored = await self._app_state.load_token(self.provider, fresh=True)
+                if stored is None and was_stored is not None:
+                    # Dropped meanwhile (a dead grant met by another request or worker):
+                    # replaying the same refresh token would only be refused again.
+                    raise ReauthorizationRequiredError(
+                        f"The {self.provider!r} token of this user was dropped by a concurrent "
+                        "request. The user must sign in again.",
+                        provider=self.provider,
+                    )
                 if stored and stored.get("access_token") != old.get("access_token"):
                     newer = stored
             if newer is not None and not is_expired(expires_at_of(newer), self.refresh_margin):
