@@ -351,6 +351,8 @@ def _fill_placeholders(where: str, merged: dict[str, Any]) -> None:
 
     def fill(key: str, match: re.Match[str]) -> str:
         name = match.group(1)
+        if name not in PLACEHOLDERS:
+            return match.group(0)  # filled from the token by profile(): {access_token}, {uid}
         if name not in values:
             raise ConfigurationError(
                 f"{where}: {key} needs {name!r}; set {name!r} in this provider's settings."

@@ -14,6 +14,7 @@ from typing import Final
 
 from ..client.compliance_fixes import facebook_compliance_fix, slack_compliance_fix
 from ..registry import ProviderSettings
+from ._helpers import first, template
 
 __all__ = ["PRESETS"]
 
@@ -23,6 +24,8 @@ GITHUB: Final = ProviderSettings(
     userinfo_url="https://api.github.com/user",
     scope=["read:user", "user:email"],
     token_endpoint_auth_method="client_secret_post",
+    # ``email`` is null unless the user made one public; ``name`` may be null too.
+    profile={"id": "id", "email": "email", "name": first("name", "login")},
 )
 
 GOOGLE: Final = ProviderSettings(
@@ -41,6 +44,7 @@ GITLAB: Final = ProviderSettings(
     userinfo_url="https://gitlab.com/api/v4/user",
     scope=["read_user"],
     token_endpoint_auth_method="client_secret_post",
+    profile={"id": first("id", "sub"), "avatar_url": first("avatar_url", "picture")},
 )
 
 #: Microsoft Entra ID (Azure AD). Set ``tenant`` to your tenant id or domain;
@@ -51,6 +55,11 @@ MICROSOFT: Final = ProviderSettings(
     userinfo_url="https://graph.microsoft.com/v1.0/me",
     scope=["openid", "email", "profile", "offline_access", "User.Read"],
     token_endpoint_auth_method="client_secret_post",
+    profile={
+        "id": first("id", "sub"),
+        "email": first("mail", "email", "userPrincipalName"),
+        "name": first("displayName", "name"),
+    },
 )
 
 FACEBOOK: Final = ProviderSettings(
@@ -60,6 +69,10 @@ FACEBOOK: Final = ProviderSettings(
     scope=["public_profile", "email"],
     token_endpoint_auth_method="client_secret_post",
     compliance_fix=facebook_compliance_fix,
+    profile={
+        "id": "id",
+        "avatar_url": template("https://graph.facebook.com/{id}/picture?type=large", "id"),
+    },
 )
 
 DISCORD: Final = ProviderSettings(
@@ -69,6 +82,14 @@ DISCORD: Final = ProviderSettings(
     userinfo_url="https://discord.com/api/users/@me",
     scope=["identify", "email"],
     token_endpoint_auth_method="client_secret_basic",
+    profile={
+        "id": "id",
+        "email_verified": "verified",
+        "name": first("global_name", "username"),
+        "avatar_url": template(
+            "https://cdn.discordapp.com/avatars/{id}/{avatar}.png", "id", "avatar"
+        ),
+    },
 )
 
 #: "Sign in with Slack" (OpenID Connect). Slack ignores PKCE for web apps.
@@ -91,6 +112,11 @@ TWITTER: Final = ProviderSettings(
     scope=["tweet.read", "users.read", "offline.access"],
     token_endpoint_auth_method="client_secret_basic",
     pkce="S256",
+    profile={
+        "id": "data.id",
+        "name": first("data.name", "data.username"),
+        "avatar_url": "data.profile_image_url",
+    },
 )
 
 #: X (Twitter) OAuth 1.0a, "Sign in with X".
@@ -100,6 +126,11 @@ TWITTER_OAUTH1: Final = ProviderSettings(
     authorize_url="https://api.x.com/oauth/authenticate",
     access_token_url="https://api.x.com/oauth/access_token",
     userinfo_url="https://api.x.com/1.1/account/verify_credentials.json",
+    profile={
+        "id": "id_str",
+        "name": first("name", "screen_name"),
+        "avatar_url": "profile_image_url_https",
+    },
 )
 
 #: Bitbucket Cloud: scopes are set on the OAuth consumer, not in the request.
@@ -110,6 +141,7 @@ BITBUCKET: Final = ProviderSettings(
     scope=None,
     token_endpoint_auth_method="client_secret_basic",
     pkce=None,
+    profile={"id": "uuid", "name": "display_name", "avatar_url": "links.avatar.href"},
 )
 
 #: LinkedIn "Sign In with LinkedIn using OpenID Connect". PKCE is for native apps only.

@@ -44,7 +44,7 @@ def init(providers: Any, oauth: QuartOAuth | None = None, **config: Any) -> Quar
         ({"corp": {**CORP, "scope": 3}}, r"scope must be"),
         ({"corp": {**CORP, "token_endpoint_auth_method": "jwt"}}, r"token_endpoint_auth_method"),
         ({"corp": {**CORP, "compliance_fix": "facebook"}}, r"compliance_fix must be a callable"),
-        ({"tumblr": {"client_key": "k", "client_secret": "s"}}, r"missing 'request_token_url'"),
+        ({"plurk": {"client_key": "k", "client_secret": "s"}}, r"missing 'request_token_url'"),
         ({"corp": "not a dict"}, r"must be a dict"),
         (["corp"], r"OAUTH_PROVIDERS must be a dict"),
     ],
