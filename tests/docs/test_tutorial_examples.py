@@ -29,9 +29,9 @@ async def provider1(tls: TLS) -> AsyncIterator[oauth1.OAuth1Provider]:
 
 def configure(name: str, monkeypatch: pytest.MonkeyPatch, **values: object) -> object:
     """Load a tutorial and replace its module constants (each must exist)."""
-    module = load_example(f"tutorials/{name}.py")
+    module = load_example(name)
     for key, value in values.items():
-        assert hasattr(module, key), f"{name}.{key}"
+        assert hasattr(module, key), f"{name}: {key}"
         monkeypatch.setattr(module, key, value)
     return module
 
@@ -39,11 +39,11 @@ def configure(name: str, monkeypatch: pytest.MonkeyPatch, **values: object) -> o
 @pytest.mark.parametrize(
     ("name", "resource", "extra"),
     [
-        ("github", "profile_url", {}),
-        ("google", "profile_url", {"redirect_uri": CALLBACK}),
-        ("facebook", "profile_url", {"redirect_uri": CALLBACK}),
-        ("linkedin", "profile_url", {}),
-        ("outlook", "calendars_url", {"redirect_uri": CALLBACK}),
+        ("tutorials/github.py", "profile_url", {}),
+        ("tutorials/google.py", "profile_url", {"redirect_uri": CALLBACK}),
+        ("tutorials/facebook.py", "profile_url", {"redirect_uri": CALLBACK}),
+        ("tutorials/linkedin.py", "profile_url", {}),
+        ("tutorials/outlook.py", "calendars_url", {"redirect_uri": CALLBACK}),
     ],
 )
 async def test_oauth2_code_tutorials(
@@ -78,7 +78,9 @@ async def test_google_asks_for_offline_access(
         seen.append(url)
         raise RuntimeError("stop")
 
-    tutorial = configure("google", monkeypatch, authorization_base_url=provider.url("/authorize"))
+    tutorial = configure(
+        "tutorials/google.py", monkeypatch, authorization_base_url=provider.url("/authorize")
+    )
     with pytest.raises(RuntimeError, match="stop"):
         await tutorial.main(authorize)  # type: ignore[attr-defined]
     assert "access_type=offline" in seen[0] and "prompt=select_account" in seen[0]
@@ -88,7 +90,7 @@ async def test_fitbit_mobile_tutorial(
     provider: OAuth2Provider, browser: Authorize, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tutorial = configure(
-        "fitbit",
+        "tutorials/fitbit.py",
         monkeypatch,
         client_id="public-client",
         authorization_base_url=provider.url("/authorize"),
@@ -99,7 +101,8 @@ async def test_fitbit_mobile_tutorial(
 
 
 @pytest.mark.parametrize(
-    ("name", "resource"), [("bitbucket", "user_url"), ("tumblr", "dashboard_url")]
+    ("name", "resource"),
+    [("tutorials/bitbucket.py", "user_url"), ("tutorials/tumblr.py", "dashboard_url")],
 )
 async def test_oauth1_tutorials(
     provider1: oauth1.OAuth1Provider,
