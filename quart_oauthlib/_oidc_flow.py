@@ -15,11 +15,19 @@ provider, each login then
 and any failure answers a 4xx (or 502 for an unusable provider) page through
 the ``CallbackError`` family, with nothing stored. Only a few verified claims
 are kept, in a small session key; the raw ID token is not stored.
+
+An ``issuer`` holding ``{tenantid}`` (Microsoft's multi-tenant endpoints) is a
+template: the metadata's issuer must be it, or it with one tenant id filled
+in; when the metadata names the template itself, each ID token's ``iss`` must
+be the template filled with that token's own ``tid``.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
 import re
 import time
 from collections.abc import Mapping
@@ -32,6 +40,7 @@ from oauthlib.oauth2 import InsecureTransportError
 from quart import request, session
 
 from ._state import OAuthState
+from .client._single_flight import SingleFlight
 from .client.oauth2_session import OAuth2Session
 from .client.oidc import (
     ProviderDiscovery,
@@ -39,6 +48,8 @@ from .client.oidc import (
     check_authorization_response_issuer,
     fetch_userinfo,
 )
+from .client.oidc._fetch import fetch_json
+from .client.oidc.discovery import DEFAULT_METADATA_MAX_AGE
 from .errors import (
     ConfigurationError,
     DeadlineExceededError,
@@ -90,6 +101,8 @@ KEPT_CLAIMS: Final = (
 )
 _MAX_CLAIM_CHARS: Final = 200
 _OIDC_DOCUMENT: Final = "/.well-known/openid-configuration"
+_TENANT: Final = "{tenantid}"
+_TENANT_ID: Final = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def _monotonic() -> float:
@@ -97,11 +110,76 @@ def _monotonic() -> float:
     return time.monotonic()
 
 
+class TenantDiscovery:
+    """Discovery for an issuer template with ``{tenantid}``, cached like ProviderDiscovery."""
+
+    def __init__(self, server_metadata_url: str, template: str):
+        self.server_metadata_url = server_metadata_url
+        self.template = template
+        self._metadata: ProviderMetadata | None = None
+        self._fetched_at = 0.0
+        self._flight = SingleFlight[ProviderMetadata]()
+
+    async def load(self, http: aiohttp.ClientSession) -> ProviderMetadata:
+        """The metadata, fetched now if not cached or stale.
+
+        Raises:
+            DiscoveryError: Unusable, or another issuer than the template allows.
+        """
+        cached = self._metadata
+        if cached is not None and _monotonic() - self._fetched_at < DEFAULT_METADATA_MAX_AGE:
+            return cached
+
+        async def fetch() -> ProviderMetadata:
+            document = await fetch_json(
+                http, self.server_metadata_url, what="The provider metadata", error=DiscoveryError
+            )
+            metadata = ProviderMetadata.from_document(document)
+            if not _fits_template(self.template, metadata.issuer):
+                raise DiscoveryError(
+                    f"The provider metadata is for issuer {metadata.issuer!r}, which the "
+                    f"expected {self.template!r} does not allow."
+                )
+            self._metadata, self._fetched_at = metadata, _monotonic()
+            return metadata
+
+        result, _ = await self._flight.run(fetch)
+        return result
+
+
+def _fits_template(template: str, issuer: str) -> bool:
+    if issuer == template:
+        return True
+    head, _, tail = template.partition(_TENANT)
+    if not (issuer.startswith(head) and issuer.endswith(tail)):
+        return False
+    return bool(_TENANT_ID.match(issuer[len(head) : len(issuer) - len(tail)]))
+
+
+def _token_issuer(metadata: ProviderMetadata, raw: str) -> ProviderMetadata:
+    """For a template issuer: the metadata with the issuer of the token's own ``tid``.
+
+    The ``tid`` is read before the signature is checked; that is safe, as the
+    validator then checks the signature, and ``iss`` against the issuer built here.
+    """
+    if _TENANT not in metadata.issuer:
+        return metadata
+    try:
+        payload = raw.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        tid = claims.get("tid") if isinstance(claims, dict) else None
+    except (IndexError, ValueError, binascii.Error):
+        tid = None
+    if not isinstance(tid, str) or not _TENANT_ID.match(tid):
+        return metadata  # the validator refuses it: no iss equals the template
+    return metadata.replace(issuer=metadata.issuer.replace(_TENANT, tid))
+
+
 @dataclass(eq=False)
 class Discovered:
     """One discovered provider of one app: metadata, the config built on it, the validator."""
 
-    discovery: ProviderDiscovery
+    discovery: ProviderDiscovery | TenantDiscovery
     metadata: ProviderMetadata | None = None
     config: ProviderConfig | None = None
     validator: IDTokenValidator | None = None
@@ -130,7 +208,13 @@ def _entry(state: OAuthState, config: ProviderConfig) -> Discovered:
     assert url is not None  # noqa: S101 -- callers check
     entry = state.openid.get(config.name)
     if entry is None:
-        entry = state.openid[config.name] = Discovered(ProviderDiscovery(url, issuer=config.issuer))
+        issuer = config.issuer
+        discovery: ProviderDiscovery | TenantDiscovery = (
+            TenantDiscovery(url, issuer)
+            if issuer is not None and _TENANT in issuer
+            else ProviderDiscovery(url, issuer=issuer)
+        )
+        entry = state.openid[config.name] = Discovered(discovery)
     return entry
 
 
@@ -202,12 +286,13 @@ def _apply(config: ProviderConfig, metadata: ProviderMetadata) -> ProviderConfig
     )
 
 
-def _validator(state: OAuthState, config: ProviderConfig) -> IDTokenValidator:
+def _validator(state: OAuthState, config: ProviderConfig, raw: str) -> IDTokenValidator:
     entry = _entry(state, config)
-    if entry.validator is not None:
-        return entry.validator
     metadata = config.metadata
     assert metadata is not None  # noqa: S101 -- only OpenID configs get here
+    per_token = _token_issuer(metadata, raw)
+    if entry.validator is not None and per_token is metadata:
+        return entry.validator
     try:
         from .client.oidc import IDTokenValidator, JWKSCache
     except ImportError as exc:
@@ -221,8 +306,8 @@ def _validator(state: OAuthState, config: ProviderConfig) -> IDTokenValidator:
     if entry.jwks is None:
         entry.jwks = JWKSCache(metadata.require("jwks_uri"), clock=lambda: _monotonic())
     try:
-        entry.validator = IDTokenValidator.for_provider(
-            metadata,
+        validator = IDTokenValidator.for_provider(
+            per_token,
             client_id=config.client_id,
             client_secret=config.client_secret,
             jwks=entry.jwks,
@@ -234,7 +319,9 @@ def _validator(state: OAuthState, config: ProviderConfig) -> IDTokenValidator:
             error="configuration_error",
             code=500,
         ) from exc
-    return entry.validator
+    if per_token is metadata:
+        entry.validator = validator
+    return validator
 
 
 # -- the login ---------------------------------------------------------------------
@@ -293,7 +380,7 @@ async def verify(
     http = state.http_session()
     access_token = token.get("access_token")
     try:
-        id_token = await _validator(state, config).validate(
+        id_token = await _validator(state, config, raw).validate(
             http,
             raw,
             nonce=record.nonce,

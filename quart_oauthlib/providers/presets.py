@@ -28,31 +28,31 @@ GITHUB: Final = ProviderSettings(
     profile={"id": "id", "email": "email", "name": first("name", "login")},
 )
 
+#: OpenID Connect: endpoints, keys and userinfo come from discovery on first use.
 GOOGLE: Final = ProviderSettings(
-    authorize_url="https://accounts.google.com/o/oauth2/v2/auth",
-    token_url="https://oauth2.googleapis.com/token",
-    revoke_url="https://oauth2.googleapis.com/revoke",
-    userinfo_url="https://openidconnect.googleapis.com/v1/userinfo",
+    server_metadata_url="https://accounts.google.com/.well-known/openid-configuration",
     scope=["openid", "email", "profile"],
     token_endpoint_auth_method="client_secret_post",
 )
 
+#: OpenID Connect (gitlab.com; set server_metadata_url for a self-managed instance).
+#: ``read_user`` also lets the token call the REST API's ``/api/v4/user``.
 GITLAB: Final = ProviderSettings(
-    authorize_url="https://gitlab.com/oauth/authorize",
-    token_url="https://gitlab.com/oauth/token",
-    revoke_url="https://gitlab.com/oauth/revoke",
-    userinfo_url="https://gitlab.com/api/v4/user",
-    scope=["read_user"],
+    server_metadata_url="https://gitlab.com/.well-known/openid-configuration",
+    scope=["openid", "profile", "email", "read_user"],
     token_endpoint_auth_method="client_secret_post",
     profile={"id": first("id", "sub"), "avatar_url": first("avatar_url", "picture")},
 )
 
-#: Microsoft Entra ID (Azure AD). Set ``tenant`` to your tenant id or domain;
-#: "common" (the default) admits work, school and personal accounts.
+#: Microsoft Entra ID (Azure AD), OpenID Connect. Set ``tenant`` to your tenant id or
+#: domain; "common" (the default) admits work, school and personal accounts. The
+#: ``{tenantid}`` issuer is a template: each ID token must come from its own ``tid``'s
+#: issuer (and from the tenant's, when the metadata names one).
 MICROSOFT: Final = ProviderSettings(
-    authorize_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
-    token_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
-    userinfo_url="https://graph.microsoft.com/v1.0/me",
+    server_metadata_url=(
+        "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+    ),
+    issuer="https://login.microsoftonline.com/{tenantid}/v2.0",
     scope=["openid", "email", "profile", "offline_access", "User.Read"],
     token_endpoint_auth_method="client_secret_post",
     profile={

@@ -13,11 +13,16 @@ from quart_oauthlib.providers import PRESETS
 from quart_oauthlib.registry import resolve_provider
 
 CREDS = {"client_id": "id", "client_secret": "secret"}
+DISCOVERED = {
+    "google": "https://accounts.google.com/.well-known/openid-configuration",
+    "gitlab": "https://gitlab.com/.well-known/openid-configuration",
+    "microsoft": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+}
 EXPECTED_USERINFO = {
     "github": "https://api.github.com/user",
-    "google": "https://openidconnect.googleapis.com/v1/userinfo",
-    "gitlab": "https://gitlab.com/api/v4/user",
-    "microsoft": "https://graph.microsoft.com/v1.0/me",
+    "google": None,  # OpenID Connect: discovered, like the other endpoints
+    "gitlab": None,
+    "microsoft": None,
     "facebook": "https://graph.facebook.com/me?fields=id,name,email",
     "discord": "https://discord.com/api/users/@me",
     "slack": "https://slack.com/api/openid.connect.userInfo",
@@ -41,7 +46,10 @@ def test_preset_resolves(name: str) -> None:
     urls += [config.access_token_url, config.revoke_url, config.refresh_url]
     for url in filter(None, urls):
         assert url.startswith("https://") and "{" not in url
-    if config.version == 2:
+    assert config.server_metadata_url == DISCOVERED.get(name)
+    if config.server_metadata_url:
+        assert not config.authorize_url and not config.token_url  # discovered on first use
+    elif config.version == 2:
         assert config.token_url and config.refresh_url == config.token_url
         assert config.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post")
     else:
@@ -51,16 +59,29 @@ def test_preset_resolves(name: str) -> None:
 
 def test_microsoft_tenant() -> None:
     default = resolve_provider("microsoft", CREDS, PRESETS, insecure_transport=False)
-    assert "/common/oauth2/v2.0/" in default.authorize_url
+    assert default.server_metadata_url == DISCOVERED["microsoft"]
+    assert default.issuer == "https://login.microsoftonline.com/{tenantid}/v2.0"
     mine = resolve_provider(
         "microsoft",
         {**CREDS, "tenant": "contoso.onmicrosoft.com"},
         PRESETS,
         insecure_transport=False,
     )
-    assert mine.token_url == (
-        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
+    assert mine.server_metadata_url == (
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0"
+        "/.well-known/openid-configuration"
     )
+
+
+def test_discovery_presets_keep_overrides() -> None:
+    config = resolve_provider(
+        "google",
+        {**CREDS, "userinfo_url": "https://www.googleapis.com/oauth2/v3/userinfo", "scope": "x"},
+        PRESETS,
+        insecure_transport=False,
+    )
+    assert config.userinfo_url == "https://www.googleapis.com/oauth2/v3/userinfo"
+    assert config.scope == ("x",)  # "openid" is added once discovery says OpenID
 
 
 def test_twitter_requires_pkce_and_linkedin_has_it_off() -> None:
