@@ -42,6 +42,7 @@ from .globals import BoundSession, bound_session
 from .http_errors import ReauthorizationRequiredError
 from .providers import PRESETS
 from .registry import ProviderConfig, ProviderSettings, resolve_provider
+from .storage._factory import close_store, store_from_url
 from .storage.base import TokenStore
 from .storage.memory import MemoryTokenStore
 from .storage.session import SessionTokenStore
@@ -59,6 +60,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "OAUTH_FLOW_TIMEOUT": 600,
     "OAUTH_MAX_FLOWS": 5,
     "OAUTH_TOKEN_STORE": "session",
+    "OAUTH_TOKEN_ENCRYPTION_KEYS": None,
     "OAUTH_CA_BUNDLE": None,
     "OAUTH_HTTP_TIMEOUT": 30.0,
 }
@@ -72,7 +74,10 @@ class QuartOAuth:
     Args:
         app: The app to initialise now (or call :meth:`init_app` later).
         store: Where tokens are kept (``OAUTH_TOKEN_STORE``: ``"session"``,
-            ``"memory"`` or a :class:`~quart_oauthlib.storage.TokenStore`).
+            ``"memory"``, a :class:`~quart_oauthlib.storage.TokenStore`, or
+            the URL of a shared store: ``sqlite:///path``,
+            ``postgresql://...`` or ``redis://...``, its tokens encrypted
+            with ``OAUTH_TOKEN_ENCRYPTION_KEYS`` when set).
         user_id_loader: Returns the signed-in user's id (sync or async), or
             None for "nobody": then tokens belong to the browser session. A
             sync loader runs on the event loop: do any I/O in an async one.
@@ -129,6 +134,13 @@ class QuartOAuth:
             app.register_blueprint(make_blueprint(config, prefix))
         app.before_serving(state.open)
         app.after_serving(state.close)
+        if self._store is None and isinstance(_config(app, "OAUTH_TOKEN_STORE"), str):
+
+            async def close_own_store() -> None:
+                # Built here from a URL: its connections are the app's to close.
+                await close_store(state.store)
+
+            app.after_serving(close_own_store)
         app.teardown_request(close_request_http)
         app.register_error_handler(ReauthorizationRequiredError, handle_reauthorization)
 
@@ -189,11 +201,16 @@ class QuartOAuth:
             return SessionTokenStore()
         if value == "memory":
             return MemoryTokenStore()
+        if isinstance(value, str) and "://" in value:
+            return store_from_url(
+                value, encryption_keys=_config(app, "OAUTH_TOKEN_ENCRYPTION_KEYS")
+            )
         if all(callable(getattr(value, m, None)) for m in ("get", "set", "delete")):
             store: TokenStore = value
             return store
         raise ConfigurationError(
-            "OAUTH_TOKEN_STORE must be 'session', 'memory' or a TokenStore object."
+            "OAUTH_TOKEN_STORE must be 'session', 'memory', a database or Redis URL, "
+            "or a TokenStore object."
         )
 
     def _resolve_session_factory(self, app: Quart) -> SessionFactory:
