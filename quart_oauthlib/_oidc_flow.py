@@ -55,6 +55,7 @@ from .errors import (
     DeadlineExceededError,
     DiscoveryError,
     IDTokenError,
+    IDTokenIssuerError,
     IssuerMismatchError,
     JWKSError,
     TokenNotFoundError,
@@ -171,7 +172,9 @@ def _token_issuer(metadata: ProviderMetadata, raw: str) -> ProviderMetadata:
     except (IndexError, ValueError, binascii.Error):
         tid = None
     if not isinstance(tid, str) or not _TENANT_ID.match(tid):
-        return metadata  # the validator refuses it: no iss equals the template
+        raise IDTokenIssuerError(
+            "The ID token names no usable tenant (tid), so its issuer cannot be checked."
+        )
     return metadata.replace(issuer=metadata.issuer.replace(_TENANT, tid))
 
 
