@@ -15,13 +15,14 @@ import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import g, has_request_context
 
-from . import _oidc_flow
+from . import _oidc_flow, _profile_flow
 from ._state import OAuthState, get_state
 from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import expires_at_of, is_expired
 from .client.oauth2_session import OAuth2Session
 from .errors import TokenRefreshError
 from .http_errors import ReauthorizationRequiredError
+from .profile import Profile
 from .registry import ProviderConfig
 from .storage.base import Token
 
@@ -105,6 +106,15 @@ class BoundOAuth2Session(OAuth2Session):
         """
         await self.load_token()
         return await _oidc_flow.userinfo(self._app_state, self, self.provider)
+
+    async def profile(self) -> Profile:
+        """The user's id, e-mail, name and avatar, the same record for every provider.
+
+        Raises:
+            TokenNotFoundError: The user holds no token for this provider.
+            UserInfoError: The userinfo answer is unusable, or holds no user id.
+        """
+        return await _profile_flow.fetch_profile(self._app_state, self, self.provider)
 
     async def ensure_active_token(
         self, *, client_id: str | None = None, client_secret: str | None = None
@@ -193,6 +203,15 @@ class BoundOAuth1Session(OAuth1Session):
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
         await self.load_token()  # every request verb ends here
         return await super()._send(*args, **kwargs)
+
+    async def profile(self) -> Profile:
+        """The user's id, e-mail, name and avatar, the same record for every provider.
+
+        Raises:
+            TokenNotFoundError: The user holds no token for this provider.
+            UserInfoError: The userinfo answer is unusable, or holds no user id.
+        """
+        return await _profile_flow.fetch_profile(self._app_state, self, self.provider)
 
 
 BoundSession = BoundOAuth2Session | BoundOAuth1Session
