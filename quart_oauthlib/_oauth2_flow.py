@@ -46,9 +46,9 @@ def _session(
 ) -> OAuth2Session:
     session = OAuth2Session(
         config.client_id,
-        scope=list(config.scope) if config.scope else None,
+        scope=config.scope_param,  # joined with the provider's separator when not a space
         redirect_uri=redirect_uri,
-        client_secret=config.client_secret,
+        client_secret=config.current_client_secret(),  # Apple's is made per request
         pkce=config.pkce if verifier else None,
         session=http,
     )
@@ -167,14 +167,15 @@ async def revoke(config: ProviderConfig, state: OAuthState, token: Token) -> Non
             continue
         form = {"token": str(value), "token_type_hint": hint}
         headers = {"Accept": "application/json"}
-        if config.token_endpoint_auth_method == "client_secret_basic" and config.client_secret:
+        secret = config.current_client_secret()
+        if config.token_endpoint_auth_method == "client_secret_basic" and secret:
             headers["Authorization"] = basic_authorization(
-                config.client_id, config.client_secret, form_encode=True
+                config.client_id, secret, form_encode=True
             )
         else:
             form["client_id"] = config.client_id
-            if config.client_secret:
-                form["client_secret"] = config.client_secret
+            if secret:
+                form["client_secret"] = secret
         try:
             async with state.http_session().post(
                 config.revoke_url,

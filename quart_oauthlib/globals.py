@@ -219,8 +219,9 @@ BoundSession = BoundOAuth2Session | BoundOAuth1Session
 
 def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     """Extra refresh parameters: client credentials in the body unless Basic is used."""
-    if config.token_endpoint_auth_method == "client_secret_post" and config.client_secret:
-        return {"client_id": config.client_id, "client_secret": config.client_secret}
+    secret = config.current_client_secret()  # a generated one is valid for minutes: see apple.py
+    if config.token_endpoint_auth_method == "client_secret_post" and secret:
+        return {"client_id": config.client_id, "client_secret": secret}
     if config.token_endpoint_auth_method == "none":
         return {"client_id": config.client_id}
     return {}
