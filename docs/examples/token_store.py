@@ -36,9 +36,9 @@ async def current_user_id() -> str | None:
     return session.get("user_id")
 
 
-@oauth_authorized.connect
-async def remember_user(app: Quart, *, provider: str, token: dict[str, Any]) -> None:
-    # Just before the token is stored: a good place to sign the user in.
+async def remember_user(app: Quart, *, provider: str, token: dict[str, Any], **extra: Any) -> None:
+    # Just before the token is stored: a good place to sign the user in. OpenID
+    # providers also pass id_token_claims and userinfo, hence **extra.
     session.setdefault("user_id", f"user-from-{provider}")
 
 
@@ -46,4 +46,5 @@ def create_app(config: Mapping[str, Any]) -> Quart:
     app = Quart(__name__)
     app.config.update(config)
     oauth.init_app(app)
+    oauth_authorized.connect(remember_user, sender=app)  # this app's logins only
     return app
