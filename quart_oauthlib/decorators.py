@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
@@ -39,12 +40,17 @@ def require(
     def decorator(
         func: Callable[P, Awaitable[T]],
     ) -> Callable[P, Awaitable[T | ResponseReturnValue]]:
+        # Decided once here rather than by ensure_async on every request.
+        is_async = inspect.iscoroutinefunction(func)
+
         @wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T | Answer:
             state = get_state()
             for name in names:
                 if not await _authorized(state, name):
                     return login_required_response(name)
+            if is_async:
+                return await func(*args, **kwargs)
             return await current_app.ensure_async(func)(*args, **kwargs)
 
         return wrapper

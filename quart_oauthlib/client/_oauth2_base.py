@@ -106,7 +106,7 @@ class OAuth2SessionBase(BaseSession):
         self._basic_client_auth = True
         self._expires_at: float | None = None
         self.token = token or {}
-        self._refresh = SingleFlight[Token]()
+        self._refresh: SingleFlight[Token] = SingleFlight()  # not SingleFlight[...](): slow
         self._last_fragment_url: URL | None = None
         self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
             name: [] for name in _HOOK_TYPES
