@@ -25,7 +25,7 @@ GITHUB: Final = ProviderSettings(
     scope=["read:user", "user:email"],
     token_endpoint_auth_method="client_secret_post",
     # ``email`` is null unless the user made one public; ``name`` may be null too.
-    profile={"id": "id", "email": "email", "name": first("name", "login")},
+    profile={"id": "id", "name": first("name", "login"), "avatar_url": "avatar_url"},
 )
 
 #: OpenID Connect: endpoints, keys and userinfo come from discovery on first use.
