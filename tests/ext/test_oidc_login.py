@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +18,15 @@ from quart_oauthlib import (
     oauth_authorized,
 )
 from quart_oauthlib import _oidc_flow as oidc_flow_module
-from tests.ext.oidc_support import TamperingProvider, login, make_app, running, settings, start
+from tests.ext.oidc_support import (
+    TamperingProvider,
+    authorize,
+    login,
+    make_app,
+    running,
+    settings,
+    start,
+)
 from tests.fake_provider.serving import TLS
 
 
@@ -172,3 +181,33 @@ def test_an_issuer_makes_any_metadata_url_acceptable(provider: TamperingProvider
     QuartOAuth(app)
     config = app.extensions["quart_oauthlib"].provider("corp")
     assert config.issuer == "https://idp.example" and config.authorize_url == ""
+
+
+async def test_logs_and_error_pages_hold_no_secret(
+    tls: TLS, provider: TamperingProvider, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, provider, store=store)
+    secrets = {"oidc-client-secret-0123456789"}
+    with caplog.at_level(logging.DEBUG):
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            location = await start(client)
+            query = authorize(provider, location)
+            secrets.update((location.query["nonce"], query["code"]))
+            done = await client.get("/login/corp/authorized", query_string=query)
+            assert done.status_code == 302
+            ((_, token),) = store._tokens.items()
+            secrets.add(token["access_token"])
+            assert provider.last_id_token is not None
+            secrets.update(provider.last_id_token.split("."))
+            provider.claim_changes["aud"] = "someone-else"
+            location = await start(client)
+            query = authorize(provider, location)
+            secrets.update((location.query["nonce"], query["code"]))
+            failed = await client.get("/login/corp/authorized", query_string=query)
+            page = await failed.get_data(as_text=True)
+    assert failed.status_code == 400
+    secrets.update(provider.last_id_token.split("."))
+    for secret in secrets:
+        assert secret not in caplog.text and secret not in page
