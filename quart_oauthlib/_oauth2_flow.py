@@ -80,7 +80,7 @@ def start(
 
 async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, FlowRecord]:
     """Check the callback and exchange its code; raise a CallbackError on any failure."""
-    args = request.args
+    args = await request.form if request.method == "POST" else request.args  # form_post
     if args.get("error"):
         try:
             state.flows.pop(args.get("state"), config.name)  # single use, even on error

@@ -46,7 +46,10 @@ def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
         return await _logout(get_state(), name)
 
     blueprint.add_url_rule(f"/login/{name}", "login", login, methods=["GET"])
-    blueprint.add_url_rule(f"/login/{name}/authorized", "callback", callback, methods=["GET"])
+    # response_mode=form_post (Sign in with Apple) answers with a cross-site POST.
+    form_post = config.authorize_params.get("response_mode") == "form_post"
+    methods = ["GET", "POST"] if form_post else ["GET"]
+    blueprint.add_url_rule(f"/login/{name}/authorized", "callback", callback, methods=methods)
     blueprint.add_url_rule(f"/logout/{name}", "logout", logout, methods=["POST"])
     return blueprint
 

@@ -9,7 +9,7 @@ from quart import Quart, jsonify
 from quart_oauthlib import QuartOAuth
 from quart_oauthlib.errors import TokenNotFoundError, UserInfoError
 from quart_oauthlib.providers._helpers import first
-from tests.ext.conftest import corp_settings, login, make_app
+from tests.ext.conftest import corp_settings, follow_provider, login, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS
 
@@ -97,3 +97,21 @@ def test_oauth_exposes_profile_on_both_session_kinds() -> None:
 
     assert callable(BoundOAuth2Session.profile) and callable(BoundOAuth1Session.profile)
     assert QuartOAuth  # the extension is what binds them
+
+
+async def test_form_post_callback(tls: TLS, provider: OAuth2Provider) -> None:
+    """``response_mode=form_post`` (Apple): the provider POSTs the code to the callback."""
+    settings = corp_settings(provider, authorize_params={"response_mode": "form_post"})
+    app = profile_app(tls, settings)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        response = await client.get("/login/corp")
+        back = await follow_provider(tls, response.headers["Location"])
+        answer = await client.post(back.path, form=dict(back.query))
+        assert answer.status_code == 302, await answer.get_data(as_text=True)
+        me = await client.get("/me")
+        assert me.status_code == 200 and (await me.get_json())["id"] == "alice"
+    plain, _ = make_app(tls, {"corp": corp_settings(provider)})
+    async with plain.test_app() as test_app:
+        refused = await test_app.test_client().post("/login/corp/authorized", form={"code": "x"})
+        assert refused.status_code == 405  # only form_post providers take a POST
