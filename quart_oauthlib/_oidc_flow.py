@@ -16,18 +16,12 @@ and any failure answers a 4xx (or 502 for an unusable provider) page through
 the ``CallbackError`` family, with nothing stored. Only a few verified claims
 are kept, in a small session key; the raw ID token is not stored.
 
-An ``issuer`` holding ``{tenantid}`` (Microsoft's multi-tenant endpoints) is a
-template: the metadata's issuer must be it, or it with one tenant id filled
-in; when the metadata names the template itself, each ID token's ``iss`` must
-be the template filled with that token's own ``tid``.
+An ``issuer`` holding ``{tenantid}`` is a template (see ``_oidc_tenant``).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
-import json
 import re
 import time
 from collections.abc import Mapping
@@ -37,10 +31,11 @@ from urllib.parse import urlencode
 
 import aiohttp
 from oauthlib.oauth2 import InsecureTransportError
-from quart import request, session
+from quart import request
 
+from ._oidc_claims import CLAIMS_KEY, forget, remember, stored_claims
+from ._oidc_tenant import TENANT, TenantDiscovery, token_issuer
 from ._state import OAuthState
-from .client._single_flight import SingleFlight
 from .client.oauth2_session import OAuth2Session
 from .client.oidc import (
     ProviderDiscovery,
@@ -48,14 +43,11 @@ from .client.oidc import (
     check_authorization_response_issuer,
     fetch_userinfo,
 )
-from .client.oidc._fetch import fetch_json
-from .client.oidc.discovery import DEFAULT_METADATA_MAX_AGE
 from .errors import (
     ConfigurationError,
     DeadlineExceededError,
     DiscoveryError,
     IDTokenError,
-    IDTokenIssuerError,
     IssuerMismatchError,
     JWKSError,
     TokenNotFoundError,
@@ -84,98 +76,12 @@ __all__ = [
     "verify",
 ]
 
-#: The session key of the verified ID token claims kept per provider.
-CLAIMS_KEY: Final = "_oauth_oidc"
-#: The ID token claims kept after a login; the rest (and the raw token) is dropped.
-KEPT_CLAIMS: Final = (
-    "iss",
-    "sub",
-    "aud",
-    "exp",
-    "iat",
-    "auth_time",
-    "acr",
-    "email",
-    "email_verified",
-    "name",
-    "preferred_username",
-)
-_MAX_CLAIM_CHARS: Final = 200
 _OIDC_DOCUMENT: Final = "/.well-known/openid-configuration"
-_TENANT: Final = "{tenantid}"
-_TENANT_ID: Final = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
 def _monotonic() -> float:
     """The key cache's clock (a module function, so tests can move time forward)."""
     return time.monotonic()
-
-
-class TenantDiscovery:
-    """Discovery for an issuer template with ``{tenantid}``, cached like ProviderDiscovery."""
-
-    def __init__(self, server_metadata_url: str, template: str):
-        self.server_metadata_url = server_metadata_url
-        self.template = template
-        self._metadata: ProviderMetadata | None = None
-        self._fetched_at = 0.0
-        self._flight = SingleFlight[ProviderMetadata]()
-
-    async def load(self, http: aiohttp.ClientSession) -> ProviderMetadata:
-        """The metadata, fetched now if not cached or stale.
-
-        Raises:
-            DiscoveryError: Unusable, or another issuer than the template allows.
-        """
-        cached = self._metadata
-        if cached is not None and _monotonic() - self._fetched_at < DEFAULT_METADATA_MAX_AGE:
-            return cached
-
-        async def fetch() -> ProviderMetadata:
-            document = await fetch_json(
-                http, self.server_metadata_url, what="The provider metadata", error=DiscoveryError
-            )
-            metadata = ProviderMetadata.from_document(document)
-            if not _fits_template(self.template, metadata.issuer):
-                raise DiscoveryError(
-                    f"The provider metadata is for issuer {metadata.issuer!r}, which the "
-                    f"expected {self.template!r} does not allow."
-                )
-            self._metadata, self._fetched_at = metadata, _monotonic()
-            return metadata
-
-        result, _ = await self._flight.run(fetch)
-        return result
-
-
-def _fits_template(template: str, issuer: str) -> bool:
-    if issuer == template:
-        return True
-    head, _, tail = template.partition(_TENANT)
-    if not (issuer.startswith(head) and issuer.endswith(tail)):
-        return False
-    return bool(_TENANT_ID.match(issuer[len(head) : len(issuer) - len(tail)]))
-
-
-def _token_issuer(metadata: ProviderMetadata, raw: str) -> ProviderMetadata:
-    """For a template issuer: the metadata with the issuer of the token's own ``tid``.
-
-    The ``tid`` is read before the signature is checked; that is safe, as the
-    validator then checks the signature, and ``iss`` against the issuer built here.
-    """
-    if _TENANT not in metadata.issuer:
-        return metadata
-    try:
-        payload = raw.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        tid = claims.get("tid") if isinstance(claims, dict) else None
-    except (IndexError, ValueError, binascii.Error):
-        tid = None
-    if not isinstance(tid, str) or not _TENANT_ID.match(tid):
-        raise IDTokenIssuerError(
-            "The ID token names no usable tenant (tid), so its issuer cannot be checked."
-        )
-    return metadata.replace(issuer=metadata.issuer.replace(_TENANT, tid))
 
 
 @dataclass(eq=False)
@@ -214,7 +120,7 @@ def _entry(state: OAuthState, config: ProviderConfig) -> Discovered:
         issuer = config.issuer
         discovery: ProviderDiscovery | TenantDiscovery = (
             TenantDiscovery(url, issuer)
-            if issuer is not None and _TENANT in issuer
+            if issuer is not None and TENANT in issuer
             else ProviderDiscovery(url, issuer=issuer)
         )
         entry = state.openid[config.name] = Discovered(discovery)
@@ -293,7 +199,7 @@ def _validator(state: OAuthState, config: ProviderConfig, raw: str) -> IDTokenVa
     entry = _entry(state, config)
     metadata = config.metadata
     assert metadata is not None  # noqa: S101 -- only OpenID configs get here
-    per_token = _token_issuer(metadata, raw)
+    per_token = token_issuer(metadata, raw)
     if entry.validator is not None and per_token is metadata:
         return entry.validator
     try:
@@ -437,40 +343,7 @@ def _error_code(exc: IDTokenError) -> str:
     return code if code.startswith("id_token_") else "invalid_id_token"
 
 
-# -- what stays after the login ----------------------------------------------------
-
-
-async def remember(state: OAuthState, name: str, claims: Mapping[str, Any]) -> None:
-    """Keep the few claims an app needs (never the raw token) in the session."""
-    user = await state.user_id(create=True)
-    kept = {k: claims[k] for k in KEPT_CLAIMS if k in claims and _small(claims[k])}
-    entries = dict(session.get(CLAIMS_KEY) or {})
-    entries[name] = {"u": user, "c": kept}
-    session[CLAIMS_KEY] = entries
-
-
-async def stored_claims(state: OAuthState, name: str) -> dict[str, Any] | None:
-    """The claims kept from this user's last login with ``name``, or None."""
-    user = await state.user_id(create=False)
-    entry = (session.get(CLAIMS_KEY) or {}).get(name)
-    if not isinstance(entry, dict) or user is None or entry.get("u") != user:
-        return None
-    claims = entry.get("c")
-    return dict(claims) if isinstance(claims, dict) else None
-
-
-def forget(name: str) -> None:
-    """Drop the claims kept for ``name``."""
-    entries = dict(session.get(CLAIMS_KEY) or {})
-    if entries.pop(name, None) is not None:
-        if entries:
-            session[CLAIMS_KEY] = entries
-        else:
-            session.pop(CLAIMS_KEY, None)
-
-
-def _small(value: Any) -> bool:
-    return len(repr(value)) <= _MAX_CLAIM_CHARS
+# -- userinfo --------------------------------------------------------------------
 
 
 async def userinfo(state: OAuthState, bound: OAuth2Session, name: str) -> dict[str, Any]:
