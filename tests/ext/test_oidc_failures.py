@@ -292,3 +292,22 @@ async def test_unreachable_keys_answer_502(
     assert response.status_code == 502
     assert [e["error"] for e in errors.seen] == ["jwks_unavailable"]
     assert len(store) == 0
+
+
+async def test_later_userinfo_of_another_user_raises(tls: TLS, provider: TamperingProvider) -> None:
+    app, oauth = make_app(tls, provider)
+
+    @app.route("/check")
+    async def check() -> Any:
+        try:
+            await oauth.corp.userinfo()
+        except UserInfoMismatchError:
+            return "mismatch", 409
+        return "same user"
+
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        assert (await login(client, provider)).status_code == 302
+        assert (await client.get("/check")).status_code == 200
+        provider.userinfo_sub = "someone-else"
+        assert (await client.get("/check")).status_code == 409
