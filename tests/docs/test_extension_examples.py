@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
+from contextlib import closing
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from cryptography.fernet import Fernet
 from quart.testing import QuartClient
 from yarl import URL
 
@@ -101,3 +105,30 @@ async def test_token_store_user_id_and_signal(provider: OAuth2Provider, tls: TLS
     assert back.status_code == 302
     assert list(example.store.rows) == [("github", "user:user-from-github")]
     assert example.store.rows[("github", "user:user-from-github")]["access_token"]
+
+
+async def test_shared_encrypted_store(
+    provider: OAuth2Provider, tls: TLS, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = tmp_path / "tokens.db"
+    monkeypatch.setenv("SECRET_KEY", "docs-test-secret")
+    monkeypatch.setenv("TOKEN_STORE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv(
+        "TOKEN_KEYS", f"{Fernet.generate_key().decode()} {Fernet.generate_key().decode()}"
+    )
+    monkeypatch.setenv("GITHUB_CLIENT_ID", "web-client")
+    monkeypatch.setenv("GITHUB_CLIENT_SECRET", "web-secret")
+    example = load_example("shared_store.py")
+    app = example.create_app(
+        {"OAUTH_PROVIDERS": {"github": github_here(provider)}, "OAUTH_CA_BUNDLE": tls.ca_pem_path}
+    )
+    async with app.test_app() as test_app:
+        back = await sign_in(test_app.test_client(), tls, "/login/github")
+        assert back.status_code == 302
+    issued = [t for t in provider.store.access_tokens]
+    assert len(issued) == 1
+    with closing(sqlite3.connect(database)) as db:
+        rows = db.execute("SELECT * FROM oauth_tokens").fetchall()
+    assert len(rows) == 1  # the table was made on first use, and holds the token ...
+    assert issued[0] not in repr(rows)  # ... encrypted
+    assert issued[0].encode() not in database.read_bytes()
