@@ -26,9 +26,11 @@ from .errors import (
     TokenRequestDenied,
     TokenResponseError,
     TokenUpdated,
+    UserInfoError,
     UserInfoMismatchError,
     VerifierMissing,
 )
+from .profile import Profile
 
 if TYPE_CHECKING:
     from .extension import QuartOAuth
@@ -95,6 +97,7 @@ __all__ = [
     "OAuth2Session",
     "OpenIDProviderError",
     "OpenIDVerificationError",
+    "Profile",
     "ProviderError",
     "QuartOAuth",
     "QuartOAuthlibError",
@@ -112,6 +115,7 @@ __all__ = [
     "TokenResponseError",
     "TokenStore",
     "TokenUpdated",
+    "UserInfoError",
     "UserInfoMismatchError",
     "VerifierMissing",
     "oauth_authorized",
