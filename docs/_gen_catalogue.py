@@ -46,18 +46,16 @@ valid for five minutes; a configured ``client_secret`` wins over it. The
 preset asks for ``response_mode=form_post`` (Apple requires it with the
 ``name`` and ``email`` scopes), so its callback also accepts a POST.
 
-Two caveats, not yet handled for you:
+It is an OpenID Connect preset: the metadata is discovered on first use, the
+ID token is checked, and, as Apple has no userinfo endpoint, ``profile()``
+maps the ID token's claims (``sub``, ``email``, ``email_verified``; the
+user's name is posted once, in the first ``user`` form field, and is not kept).
 
-* Apple's POST is cross-site, so browsers do not send a ``SameSite=Lax``
-  session cookie with it, and the flow state kept in the session is not found.
-  Set ``SESSION_COOKIE_SAMESITE = "None"`` and ``SESSION_COOKIE_SECURE = True``
-  for an app that offers Apple.
-* Apple has no userinfo endpoint: ``profile()`` maps the ID token claims kept
-  from an OpenID Connect login (configure ``server_metadata_url =
-  "https://appleid.apple.com/.well-known/openid-configuration"`` and the
-  ``openid`` scope). This combination is not tested against Apple itself.
-  The user's name is posted once, in the first ``user`` form field, and is
-  not kept.
+One caveat, not handled for you: Apple's POST is cross-site, so browsers do
+not send a ``SameSite=Lax`` session cookie with it, and the flow state kept in
+the session is not found. Set ``SESSION_COOKIE_SAMESITE = "None"`` and
+``SESSION_COOKIE_SECURE = True`` for an app that offers Apple. The flow is
+tested against a local OpenID provider, not against Apple itself.
 
 Per-tenant presets
 ------------------

@@ -90,7 +90,8 @@ async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, Flow
             config.name, args.get("error", ""), args.get("error_description"), args.get("error_uri")
         )
     record = state.flows.pop(args.get("state"), config.name)
-    check_response_issuer(config)  # RFC 9207, before the code is spent
+    # RFC 9207, before the code is spent (a form_post answer carries iss in its form)
+    check_response_issuer(config, args if request.method == "POST" else None)
     code = args.get("code")
     if not code:
         raise CallbackError(

@@ -236,8 +236,10 @@ def _validator(state: OAuthState, config: ProviderConfig, raw: str) -> IDTokenVa
 # -- the login ---------------------------------------------------------------------
 
 
-def check_response_issuer(config: ProviderConfig) -> None:
+def check_response_issuer(config: ProviderConfig, form: Mapping[str, str] | None = None) -> None:
     """RFC 9207, before the code is exchanged: the answer's ``iss`` is our provider's.
+
+    ``form`` holds the parameters of a ``form_post`` answer; else the URL's query is read.
 
     Raises:
         OpenIDVerificationError: ``iss`` is wrong, repeated, or missing although
@@ -246,7 +248,9 @@ def check_response_issuer(config: ProviderConfig) -> None:
     if config.metadata is None:
         return
     try:
-        check_authorization_response_issuer(config.metadata, request.url)
+        check_authorization_response_issuer(
+            config.metadata, form if form is not None else request.url
+        )
     except IssuerMismatchError as exc:
         raise OpenIDVerificationError(
             f"The answer did not come from {config.name!r}: {exc} Nothing was stored; "

@@ -4,8 +4,8 @@ Apple's client secret is an ES256 JWT signed with a key from the developer
 account (``team_id``, ``key_id`` and the ``.p8`` ``private_key`` PEM in the
 provider's settings). It is made at request time with a short lifetime, so
 no long-lived secret is ever stored. Apple has no userinfo endpoint: the
-user's id and e-mail come from the ID token's claims, which
-:meth:`profile` reads from the token answer. Needs the ``jose`` extra.
+user's id and e-mail come from the verified ID token's claims, which
+``profile()`` maps. Needs the ``jose`` extra.
 """
 
 from __future__ import annotations
@@ -59,13 +59,13 @@ def apple_client_secret(config: ProviderConfig) -> str:
     return jwt.encode({"alg": "ES256", "kid": params.get("key_id", "")}, claims, key)
 
 
-#: ``client_id`` is the Services ID. No userinfo endpoint: the profile comes
-#: from the ID token. Apple sends the name only once, in the first form_post.
+#: ``client_id`` is the Services ID. OpenID Connect, discovered on first use: the
+#: ID token is checked, and as there is no userinfo endpoint the profile comes from
+#: its claims. Apple sends the name only once, in the first form_post.
 APPLE: Final = ProviderSettings(
-    authorize_url="https://appleid.apple.com/auth/authorize",
-    token_url="https://appleid.apple.com/auth/token",
+    server_metadata_url="https://appleid.apple.com/.well-known/openid-configuration",
     revoke_url="https://appleid.apple.com/auth/revoke",
-    scope=["name", "email"],
+    scope=["openid", "name", "email"],
     token_endpoint_auth_method="client_secret_post",
     pkce=None,
     authorize_params={"response_mode": "form_post"},
