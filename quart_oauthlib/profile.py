@@ -16,9 +16,17 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, TypedDict
 
-from .errors import UserInfoError
+from .errors import ConfigurationError, UserInfoError
 
-__all__ = ["OIDC_MAPPING", "Profile", "ProfileField", "ProfileMapping", "lookup", "map_profile"]
+__all__ = [
+    "OIDC_MAPPING",
+    "Profile",
+    "ProfileField",
+    "ProfileMapping",
+    "checked_mapping",
+    "lookup",
+    "map_profile",
+]
 
 #: A dotted path into the answer, or a function of the whole answer.
 ProfileField = str | Callable[[Mapping[str, Any]], Any]
@@ -125,3 +133,24 @@ def map_profile(data: Any, mapping: Mapping[str, Any], *, provider: str = "") ->
         avatar_url=_text(_get(data, spec["avatar_url"])),
         raw=MappingProxyType(dict(data)),
     )
+
+
+def checked_mapping(where: str, mapping: Any) -> ProfileMapping:
+    """``mapping`` checked as a :class:`ProfileMapping` (a provider's ``profile`` setting).
+
+    Raises:
+        ConfigurationError: An unknown field, or a value that is no path or callable.
+    """
+    if mapping is None:
+        return ProfileMapping()
+    fields = ProfileMapping.__annotations__
+    if not isinstance(mapping, Mapping) or any(
+        key not in fields or not (isinstance(spec, str) or callable(spec))
+        for key, spec in mapping.items()
+    ):
+        raise ConfigurationError(
+            f"{where}: profile must map {', '.join(fields)} to dotted paths or callables."
+        )
+    result = ProfileMapping()
+    result.update(mapping)  # type: ignore[typeddict-item]  # keys checked just above
+    return result

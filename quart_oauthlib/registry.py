@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from .client.oauth2_session import OAuth2Session, PKCEMethod
 from .client.oidc.discovery import ProviderMetadata, expected_issuer
 from .errors import ConfigurationError, DiscoveryError
-from .profile import ProfileMapping
+from .profile import ProfileMapping, checked_mapping
 
 __all__ = [
     "PLACEHOLDERS",
@@ -287,7 +287,7 @@ def resolve_provider(
         redirect_to=merged.get("redirect_to"),
         url_prefix=(merged.get("url_prefix") or "").rstrip("/"),
         scope_separator=str(merged.get("scope_separator") or " "),
-        profile=_profile(where, merged.get("profile")),
+        profile=checked_mapping(where, merged.get("profile")),
         userinfo_method=merged.get("userinfo_method", "GET"),
         userinfo_headers=MappingProxyType(dict(merged.get("userinfo_headers") or {})),
         userinfo_token=merged.get("userinfo_token", "header"),
@@ -363,22 +363,6 @@ def _fill_placeholders(where: str, merged: dict[str, Any]) -> None:
         value = merged.get(key)
         if isinstance(value, str) and "{" in value:
             merged[key] = _PLACEHOLDER.sub(partial(fill, key), value)
-
-
-def _profile(where: str, mapping: Any) -> ProfileMapping:
-    if mapping is None:
-        return ProfileMapping()
-    fields = ProfileMapping.__annotations__
-    if not isinstance(mapping, Mapping) or any(
-        key not in fields or not (isinstance(spec, str) or callable(spec))
-        for key, spec in mapping.items()
-    ):
-        raise ConfigurationError(
-            f"{where}: profile must map {', '.join(fields)} to dotted paths or callables."
-        )
-    result = ProfileMapping()
-    result.update(mapping)  # type: ignore[typeddict-item]  # keys checked just above
-    return result
 
 
 def _check_url(where: str, key: str, url: Any, insecure_transport: bool) -> None:
