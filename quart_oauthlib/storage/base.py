@@ -51,8 +51,12 @@ class LockingTokenStore(TokenStore, Protocol):
     def lock(self, provider: str, user_id: str) -> AbstractAsyncContextManager[None]:
         """Hold this while refreshing the token of ``provider`` and ``user_id``.
 
-        A Redis store would take a lease with a timeout here, an SQL store a
-        ``SELECT ... FOR UPDATE``. The extension re-reads the token after
+        A store shared by several processes takes a lease here: a lock that
+        expires, so that a worker dying while holding it blocks the others
+        only until then (``RedisTokenStore``: ``SET NX PX``; ``SQLTokenStore``:
+        an expiring row lease). Waiting for a busy lease is bounded too:
+        past it, :class:`~quart_oauthlib.storage.LeaseTimeoutError` (a
+        ``TokenRefreshError``). The extension re-reads the token after
         acquiring the lock, so a refresh done meanwhile elsewhere is reused.
         """
         ...
