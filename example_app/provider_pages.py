@@ -6,13 +6,12 @@ sent to the provider's login first, and comes back here afterwards.
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
-from oauthlib.oauth2 import OAuth2Error
 from quart import Blueprint, abort, redirect, render_template, url_for
 from quart.typing import ResponseReturnValue
 
+from quart_oauthlib import ReauthorizationRequiredError
 from quart_oauthlib.globals import BoundOAuth2Session, BoundSession
 
 from .api_demos import ApiDemo
@@ -77,17 +76,11 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
         if not isinstance(session, BoundOAuth2Session) or not _can_refresh(session, stored):
             abort(404)
         try:
-            new_token = await session.refresh_token(
-                str(session.auto_refresh_url), **session.auto_refresh_kwargs
-            )
-        except OAuth2Error as e:  # invalid_grant: revoked, expired or already used
+            # Under the same per-user lock as automatic refreshes; the new token is
+            # stored and the token_updated signal sent (which flashes a notice).
+            await session.renew_token()
+        except ReauthorizationRequiredError as e:  # invalid_grant: revoked, expired or used
             raise TokenRejectedError(name, f"the refresh was refused ({e.error})") from e
-        # Automatic refreshes do this themselves: write the new token back to the
-        # store, and send the token_updated signal (which flashes a notice).
-        if session.token_updater is not None:
-            written = session.token_updater(new_token)
-            if inspect.isawaitable(written):
-                await written
         return redirect(url_for(".token"), 303)
 
     return pages

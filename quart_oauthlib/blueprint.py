@@ -20,6 +20,7 @@ from quart.typing import ResponseReturnValue
 
 from . import _oauth1_flow, _oauth2_flow, _oidc_flow
 from ._state import OAuthState, get_state
+from .globals import forget_token
 from .http_errors import CallbackError
 from .redirects import safe_next, wants_json
 from .registry import ProviderConfig
@@ -113,11 +114,7 @@ async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:
         config = await _oidc_flow.resolve(state, config)
     except CallbackError as exc:  # still log out here, without the provider's endpoints
         log.warning("Logging out of %r without its metadata: %s", name, exc.error)
-    token = await state.load_token(name)
-    if token and config.version == 2:
-        await _oauth2_flow.revoke(config, state, token)
-    await state.delete_token(name)
-    _oidc_flow.forget(name)
+    await forget_token(state, config, revoke=True)
     form = await request.form
     target = safe_next(form.get("next") or request.args.get("next"))
     target = target or _default_target(state, config)

@@ -15,12 +15,12 @@ import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import g, has_request_context
 
-from . import _oidc_flow, _profile_flow
+from . import _oauth2_flow, _oidc_flow, _profile_flow
 from ._state import OAuthState, get_state
 from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import expires_at_of, is_expired
 from .client.oauth2_session import OAuth2Session
-from .errors import TokenRefreshError
+from .errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from .http_errors import ReauthorizationRequiredError
 from .profile import Profile
 from .registry import ProviderConfig
@@ -31,6 +31,7 @@ __all__ = [
     "BoundOAuth2Session",
     "BoundSession",
     "bound_session",
+    "forget_token",
     "refresh_kwargs",
 ]
 
@@ -123,6 +124,42 @@ class BoundOAuth2Session(OAuth2Session):
         await self.load_token()
         if not self.token or not is_expired(expires_at_of(self.token), self.refresh_margin):
             return
+        await self._refresh_for_user(False, client_id, client_secret)
+
+    async def renew_token(
+        self, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> Token:
+        """Refresh the user's token now, expired or not; the new token is stored.
+
+        It takes the same per-user lock (and the store's lease) as an automatic
+        refresh: if another request or worker refreshed the token since this request
+        read it, that token is taken instead of spending the refresh token again,
+        which providers rotating refresh tokens would count as a replay.
+
+        Raises:
+            TokenNotFoundError: The user holds no token for this provider.
+            ConfigurationError: The provider has no token URL to refresh at.
+            ReauthorizationRequiredError: The provider refused the refresh token
+                (``invalid_grant``): the token is dropped and the user must sign in again.
+            TokenRefreshError: There is no refresh token, or the refresh failed
+                otherwise (the network, say); the stored token is kept.
+        """
+        token = await self.load_token()
+        if not token:
+            raise TokenNotFoundError(f"The current user holds no {self.provider!r} token.")
+        if not self.auto_refresh_url:
+            raise ConfigurationError(f"Provider {self.provider!r} has no token URL to refresh at.")
+        if not token.get("refresh_token"):
+            # Not a dead grant: the access token may well be valid still, so keep it.
+            raise TokenRefreshError(
+                f"The {self.provider!r} token of this user came without a refresh token."
+            )
+        await self._refresh_for_user(True, client_id, client_secret)
+        return dict(self.token)
+
+    async def _refresh_for_user(
+        self, force: bool, client_id: str | None, client_secret: str | None
+    ) -> None:
         async with self._app_state.refresh_lock(self.provider):
             old = dict(self.token)
             newer = await self._app_state.refreshed_since(self.provider, old)
@@ -139,19 +176,43 @@ class BoundOAuth2Session(OAuth2Session):
                     )
                 if stored and stored.get("access_token") != old.get("access_token"):
                     newer = stored
-            if newer is not None and not is_expired(expires_at_of(newer), self.refresh_margin):
+            fresh_enough = newer is not None and (
+                force or not is_expired(expires_at_of(newer), self.refresh_margin)
+            )
+            if newer is not None and fresh_enough:
                 self.token = newer  # another request refreshed it meanwhile
                 await self._app_state.save_token(self.provider, newer)
                 return
             self._before_refresh = old
             try:
-                await super().ensure_active_token(client_id=client_id, client_secret=client_secret)
+                if force:
+                    await super().renew_token(client_id=client_id, client_secret=client_secret)
+                else:
+                    await super().ensure_active_token(
+                        client_id=client_id, client_secret=client_secret
+                    )
             except TokenRefreshError as exc:
                 if not exc.needs_login:
                     raise  # a network failure: the token may still be refreshed later
                 await self._dead_token(f"the provider refused to refresh it ({exc.error})", exc)
             except TokenExpiredError as exc:
                 await self._dead_token("it expired and cannot be refreshed", exc)
+
+    async def forget_token(self, *, revoke: bool = True) -> None:
+        """Forget the user's token for this provider, as the logout route does.
+
+        With ``revoke`` the token is first revoked at the provider (RFC 7009) where
+        it has a revocation endpoint; a failed revocation is logged, not raised.
+        The kept ID token claims go too. Later requests of this session are sent
+        without a token.
+        """
+        state = self._app_state
+        config = state.provider(self.provider)
+        if revoke:
+            config = await _oidc_flow.resolve(state, config)  # the revocation URL may be discovered
+        await forget_token(state, config, revoke=revoke)
+        self.token = None
+        self._loaded = True
 
     async def _dead_token(self, why: str, cause: Exception) -> None:
         await self._app_state.delete_token(self.provider)
@@ -200,6 +261,17 @@ class BoundOAuth1Session(OAuth1Session):
                 }
         return self.token if self.authorized else None
 
+    async def forget_token(self) -> None:
+        """Forget the user's token for this provider, as the logout route does.
+
+        OAuth 1 has no revocation: the provider keeps the token until the user
+        withdraws the app's access there. Later requests are sent unsigned by a token.
+        """
+        await forget_token(self._app_state, self._app_state.provider(self.provider), revoke=False)
+        client = self._client.client
+        client.resource_owner_key = client.resource_owner_secret = client.verifier = None
+        self._loaded = True
+
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
         await self.load_token()  # every request verb ends here
         return await super()._send(*args, **kwargs)
@@ -225,6 +297,15 @@ def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     if config.token_endpoint_auth_method == "none":
         return {"client_id": config.client_id}
     return {}
+
+
+async def forget_token(state: OAuthState, config: ProviderConfig, *, revoke: bool) -> None:
+    """Drop the current user's token for ``config``, revoking it first if asked and possible."""
+    token = await state.load_token(config.name)
+    if revoke and token and config.version == 2:
+        await _oauth2_flow.revoke(config, state, token)
+    await state.delete_token(config.name)
+    _oidc_flow.forget(config.name)
 
 
 def bound_session(name: str) -> BoundSession:

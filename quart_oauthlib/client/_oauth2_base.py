@@ -17,7 +17,7 @@ from oauthlib.oauth2 import (
 )
 from yarl import URL
 
-from ..errors import TokenUpdated
+from ..errors import ConfigurationError, TokenUpdated
 from . import token_management
 from ._oauth2_grant import (
     choose_client_authentication,
@@ -253,6 +253,35 @@ class OAuth2SessionBase(BaseSession):
             return
         if not self.auto_refresh_url:
             raise TokenExpiredError()
+        token, started = await self._refresh_once(client_id, client_secret)
+        if started and self.token_updater is None:
+            raise TokenUpdated(token)
+
+    async def renew_token(
+        self, *, client_id: str | None = None, client_secret: str | None = None
+    ) -> Token:
+        """Refresh the token now, expired or not, and return the new one.
+
+        For a "refresh now" button, or to pick up scopes or claims changed at the
+        provider. It shares the single flight of the automatic refresh, so concurrent
+        calls (and a concurrent automatic refresh) make one grant; ``token_updater``
+        gets the new token as after an automatic refresh.
+
+        Raises:
+            ConfigurationError: No ``auto_refresh_url`` to refresh at.
+            oauthlib.oauth2.TokenExpiredError: There is no refresh token (and the
+                client is no client-credentials client, which simply asks again).
+            TokenRefreshError: The refresh failed; the old token is still set.
+        """
+        if not self.auto_refresh_url:
+            raise ConfigurationError("renew_token() needs the session's auto_refresh_url.")
+        token, _ = await self._refresh_once(client_id, client_secret)
+        return dict(token)
+
+    async def _refresh_once(
+        self, client_id: str | None, client_secret: str | None
+    ) -> tuple[Token, bool]:
+        """Renew in the session's single flight: (the token, whether this call renewed it)."""
         expired = self.access_token
 
         async def renew() -> Token:
@@ -260,9 +289,7 @@ class OAuth2SessionBase(BaseSession):
                 return self.token  # another flight already renewed it
             return await self._renew(client_id, client_secret)
 
-        token, started = await self._refresh.run(renew)
-        if started and self.token_updater is None:
-            raise TokenUpdated(token)
+        return await self._refresh.run(renew)
 
     async def _renew(self, client_id: str | None, client_secret: str | None) -> Token:
         """Get a new token (refresh, or ask again); the grant flows define it."""

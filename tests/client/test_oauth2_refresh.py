@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from oauthlib.oauth2 import BackendApplicationClient, TokenExpiredError
 
-from quart_oauthlib import OAuth2Session, TokenRefreshError, TokenUpdated
+from quart_oauthlib import ConfigurationError, OAuth2Session, TokenRefreshError, TokenUpdated
 from tests.fake_provider.oauth2 import OAuth2Provider, running_provider
 from tests.fake_provider.serving import TLS
 
@@ -256,3 +256,65 @@ async def test_cancelled_waiter_does_not_cancel_the_refresh(tls: TLS) -> None:
             assert resp.status == 200
             resp.release()
         assert provider.grant_counts["refresh_token"] == 1
+
+
+async def test_renew_token_refreshes_a_valid_token_once_for_concurrent_callers(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    provider.quirks.refresh_delay_seconds = 0.1
+    old = provider.issue_token()  # valid for an hour: only an explicit renewal refreshes it
+    saved: list[dict[str, Any]] = []
+    async with session(
+        tls,
+        "web-client",
+        token=old,
+        auto_refresh_url=provider.url("/token"),
+        auto_refresh_kwargs=EXTRA,
+        token_updater=saved.append,
+    ) as client:
+        tokens = await asyncio.gather(*(client.renew_token() for _ in range(5)))
+        async with client.get(provider.url("/api/user")) as resp:
+            assert resp.status == 200
+    assert provider.grant_counts["refresh_token"] == 1
+    assert {t["access_token"] for t in tokens} == {saved[0]["access_token"]}
+    assert len(saved) == 1
+    assert saved[0]["access_token"] != old["access_token"]
+    assert not provider.is_active(old["refresh_token"])  # rotated...
+    assert provider.is_active(saved[0]["refresh_token"])  # ...and never replayed
+
+
+async def test_renew_token_without_updater_returns_the_token(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    async with session(
+        tls,
+        "web-client",
+        token=provider.issue_token(),
+        auto_refresh_url=provider.url("/token"),
+        auto_refresh_kwargs=EXTRA,
+    ) as client:
+        new = await client.renew_token()  # no TokenUpdated: the caller asked for it
+        assert client.token["access_token"] == new["access_token"]
+
+
+async def test_renew_token_needs_a_refresh_url(tls: TLS, provider: OAuth2Provider) -> None:
+    async with session(tls, "web-client", token=provider.issue_token()) as client:
+        with pytest.raises(ConfigurationError, match="auto_refresh_url"):
+            await client.renew_token()
+    assert provider.grant_counts["refresh_token"] == 0
+
+
+async def test_refused_renewal_keeps_the_token(tls: TLS, provider: OAuth2Provider) -> None:
+    provider.quirks.fail_refresh_with = "invalid_grant"
+    old = provider.issue_token()
+    async with session(
+        tls,
+        "web-client",
+        token=old,
+        auto_refresh_url=provider.url("/token"),
+        auto_refresh_kwargs=EXTRA,
+    ) as client:
+        with pytest.raises(TokenRefreshError) as caught:
+            await client.renew_token()
+        assert caught.value.needs_login
+        assert client.token["access_token"] == old["access_token"]

@@ -52,6 +52,14 @@ def oauth1_app(tls: TLS, settings: dict[str, Any], store: MemoryTokenStore) -> Q
         async with session.get(settings["userinfo_url"], params={"q": "1"}) as resp:
             return jsonify(status=resp.status, body=await resp.json())
 
+    @app.post("/forget")
+    async def forget() -> Any:
+        session = oauth.tumblr
+        assert isinstance(session, BoundOAuth1Session)
+        had_token = bool(await session.load_token())
+        await session.forget_token()
+        return jsonify(had_token=had_token, authorized=session.authorized)
+
     return app
 
 
@@ -124,3 +132,19 @@ async def test_oauth1_bad_secret_at_request_token_is_a_502_page(
     body = await response.get_data(as_text=True)
     assert response.status_code == 502
     assert "request token" in body and "wrong" not in body
+
+
+async def test_oauth1_forget_token(tls: TLS, provider1: OAuth1Provider) -> None:
+    store = MemoryTokenStore()
+    settings = tumblr(provider1)
+    app = oauth1_app(tls, settings, store)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        response = await client.get("/login/tumblr")
+        back = await follow_provider(tls, response.headers["Location"])
+        await client.get(back.path, query_string=dict(back.query))
+        assert len(store) == 1
+        forgotten = await (await client.post("/forget")).get_json()
+        assert (await client.get("/me")).status_code == 302
+    assert forgotten == {"had_token": True, "authorized": False}
+    assert len(store) == 0

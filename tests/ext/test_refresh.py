@@ -10,7 +10,7 @@ import pytest
 from quart import Quart
 from quart.testing import QuartClient
 
-from quart_oauthlib import MemoryTokenStore, QuartOAuth, token_updated
+from quart_oauthlib import MemoryTokenStore, QuartOAuth, TokenRefreshError, token_updated
 from tests.ext.conftest import corp_settings, login, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS
@@ -131,3 +131,97 @@ async def test_expired_token_without_refresh_token_counts_as_logged_out(
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login/corp?next=")
     assert len(store) == 0
+
+
+def renew_route(app: Quart, oauth: QuartOAuth) -> None:
+    @app.post("/renew")
+    @oauth.require("corp")
+    async def renew() -> Any:
+        token = await oauth["corp"].renew_token()
+        return {"access_token": token["access_token"]}
+
+
+async def test_renew_token_refreshes_once_for_concurrent_requests_and_stores_it(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # Each request has its own session: only the per-user lock keeps the second
+    # request from spending the (rotating) refresh token the first one just used.
+    provider.quirks.refresh_delay_seconds = 0.2
+    store = MemoryTokenStore()
+    app, oauth = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    renew_route(app, oauth)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        ((_, before),) = store._tokens.items()
+        responses = await asyncio.gather(*(client.post("/renew") for _ in range(4)))
+        assert [r.status_code for r in responses] == [200] * 4
+        renewed = {(await r.get_json())["access_token"] for r in responses}
+        assert (await client.get("/profile")).status_code == 200
+    ((_, after),) = store._tokens.items()
+    assert renewed == {after["access_token"]}
+    assert after["access_token"] != before["access_token"]
+    assert provider.grant_counts["refresh_token"] == 1
+    assert provider.is_active(after["refresh_token"])  # the family was not revoked
+
+
+async def test_refused_renewal_drops_the_token(tls: TLS, provider: OAuth2Provider) -> None:
+    store = MemoryTokenStore()
+    app, oauth = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    renew_route(app, oauth)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        provider.quirks.fail_refresh_with = "invalid_grant"
+        response = await client.post("/renew")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login/corp")
+    assert len(store) == 0
+
+
+async def test_renewal_without_refresh_token_keeps_the_token(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    store = MemoryTokenStore()
+    app, oauth = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    token = provider.issue_token(refresh=False)
+    errors: list[str] = []
+
+    @app.post("/renew")
+    async def renew() -> Any:
+        try:
+            await oauth["corp"].renew_token()
+        except TokenRefreshError as exc:
+            errors.append(str(exc))
+        return ""
+
+    async with app.test_app() as test_app:
+        oauth.user_id_loader(lambda: "alice")
+        await store.set("corp", "user:alice", token)
+        await test_app.test_client().post("/renew")
+    assert errors == ["The 'corp' token of this user came without a refresh token."]
+    assert await store.get("corp", "user:alice") == token
+    assert provider.grant_counts["refresh_token"] == 0
+
+
+async def test_forget_token_revokes_and_drops_it(tls: TLS, provider: OAuth2Provider) -> None:
+    store = MemoryTokenStore()
+    app, oauth = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    seen: list[bool] = []
+
+    @app.post("/forget")
+    async def forget() -> Any:
+        await oauth["corp"].forget_token()
+        seen.append(oauth["corp"].authorized)
+        return ""
+
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        ((_, token),) = store._tokens.items()
+        await client.post("/forget")
+        assert (await client.get("/profile")).status_code == 302
+    assert seen == [False]
+    assert len(store) == 0
+    assert not provider.is_active(token["access_token"])
+    assert not provider.is_active(token["refresh_token"])
