@@ -17,6 +17,8 @@ from contextlib import contextmanager
 
 from aiohttp import web
 
+from benchmarks._cpu import pin
+
 STATIC_TOKEN = "bench-token"
 
 
@@ -68,6 +70,7 @@ def _app() -> web.Application:
 
 
 def _serve(sock: socket.socket) -> None:
+    pin("helper")
     web.run_app(_app(), sock=sock, print=None, access_log=None, handle_signals=False)
 
 

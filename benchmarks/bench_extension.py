@@ -14,7 +14,8 @@ latency as the client sees them. The app has two routes doing the same call:
 
 Both receive the same session cookie, so Quart's own session work is the
 same on both sides. Rounds alternate between the routes so that noise on a
-shared machine hits both alike. Plain http (OAUTHLIB_INSECURE_TRANSPORT in
+shared machine hits both alike, and the app server has a core of its own
+(see :mod:`benchmarks._cpu`). Plain http (OAUTHLIB_INSECURE_TRANSPORT in
 the app process only): TLS would add the same cost to both sides.
 
 Run: ``python -m benchmarks.bench_extension [session|memory]``
@@ -33,6 +34,7 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks._cpu import pin
 from benchmarks._resource_server import STATIC_TOKEN, _wait_ready, resource_server
 
 REQUESTS = 1_500
@@ -122,6 +124,7 @@ def session_cookie() -> str:
 
 
 def _serve(resource: str, store: str, port: int) -> None:
+    pin("app")
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
@@ -191,6 +194,7 @@ async def run(base: str, server_pid: int) -> dict[str, dict[str, float]]:
 
 def main_sync() -> None:
     store = sys.argv[1] if len(sys.argv) > 1 and sys.argv[1] in ("session", "memory") else "session"
+    pin("load")  # the load generator shares the last core with the resource server
     with resource_server() as resource:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))

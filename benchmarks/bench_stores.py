@@ -30,6 +30,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from benchmarks._cpu import pin
 from benchmarks._resource_server import _wait_ready, resource_server
 from benchmarks.bench_extension import (
     CONCURRENCY,
@@ -162,6 +163,7 @@ def create_app(resource: str, store_url: str) -> Any:
 
 
 def _serve(resource: str, store_url: str, port: int) -> None:
+    pin("app")
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
@@ -212,6 +214,7 @@ def part2(urls: dict[str, str]) -> None:
 
 
 def main_sync() -> None:
+    pin("load")
     with tempfile.TemporaryDirectory() as tmp:
         urls = store_urls(tmp)
         asyncio.run(part1(urls))

@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import aiohttp
 from quart import Quart, current_app, g, session
@@ -39,9 +39,35 @@ BROWSER_ID_KEY: Final = "_oauth_uid"
 #: How long a refresh done for one request is offered to concurrent ones.
 _REFRESH_REUSE_SECONDS: Final = 60.0
 _REFRESH_REUSE_MAX: Final = 1024
+_CACHE_ATTRIBUTE: Final = "_quart_oauthlib"
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
 UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
+
+
+@dataclass(eq=False, slots=True)
+class RequestCache:
+    """What the extension learnt during one request (kept on ``g``).
+
+    One object resolved once per call, because every attribute read through
+    Quart's ``g`` proxy costs microseconds, and the protected-request path
+    would otherwise make a dozen of them.
+    """
+
+    user_id: str | None = None
+    tokens: dict[str, Token | None] = field(default_factory=dict)
+    sessions: dict[str, Any] = field(default_factory=dict)  # the bound sessions, by provider
+    http: aiohttp.ClientSession | None = None  # only when the app was not started
+
+
+def request_cache() -> RequestCache:
+    """The current request's :class:`RequestCache` (made on first use)."""
+    app_globals = cast(Any, g)._get_current_object()  # werkzeug LocalProxy
+    cache: RequestCache | None = getattr(app_globals, _CACHE_ATTRIBUTE, None)
+    if cache is None:
+        cache = RequestCache()
+        setattr(app_globals, _CACHE_ATTRIBUTE, cache)
+    return cache
 
 
 @dataclass(eq=False)
@@ -97,7 +123,8 @@ class OAuthState:
         """
         if self.http is not None and not self.http.closed:
             return self.http
-        http: aiohttp.ClientSession | None = g.get("_oauth_http")
+        cache = request_cache()
+        http = cache.http
         if http is None:
             if "lazy-http" not in self.warned:
                 self.warned.add("lazy-http")
@@ -105,8 +132,7 @@ class OAuthState:
                     "quart_oauthlib: the app was not started (before_serving did not run), "
                     "so each request uses its own HTTP session. Use app.test_app() in tests."
                 )
-            http = self.session_factory()
-            g._oauth_http = http
+            http = cache.http = self.session_factory()
         return http
 
     # -- users and tokens --------------------------------------------------
@@ -117,9 +143,9 @@ class OAuthState:
         Args:
             create: Make a browser id if there is none yet (only when storing).
         """
-        cached: str | None = g.get("_oauth_user_id")
-        if cached is not None:
-            return cached
+        cache = request_cache()
+        if cache.user_id is not None:
+            return cache.user_id
         loader = self.user_id_loader()
         user: str | None = None
         if loader is not None:
@@ -130,18 +156,18 @@ class OAuthState:
                 value = await value
             user = None if value is None else f"user:{value}"
         if user is None:
-            browser = session.get(BROWSER_ID_KEY)
+            browser_session = cast(Any, session)._get_current_object()
+            browser = browser_session.get(BROWSER_ID_KEY)
             if browser is None and create:
                 browser = secrets.token_urlsafe(18)
-                session[BROWSER_ID_KEY] = browser
+                browser_session[BROWSER_ID_KEY] = browser
             user = None if browser is None else f"browser:{browser}"
-        if user is not None:
-            g._oauth_user_id = user
+        cache.user_id = user
         return user
 
     async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
         """The current user's token for ``provider`` (read once per request)."""
-        cache: dict[str, Token | None] = g.setdefault("_oauth_tokens", {})
+        cache = request_cache().tokens
         if provider in cache and not fresh:
             return cache[provider]
         user = await self.user_id(create=False)
@@ -154,14 +180,14 @@ class OAuthState:
         user = await self.user_id(create=True)
         assert user is not None  # noqa: S101 -- create=True always gives an id
         await self.store.set(provider, user, token)
-        g.setdefault("_oauth_tokens", {})[provider] = dict(token)
+        request_cache().tokens[provider] = dict(token)
 
     async def delete_token(self, provider: str) -> None:
         """Forget the current user's token for ``provider``."""
         user = await self.user_id(create=False)
         if user is not None:
             await self.store.delete(provider, user)
-        g.setdefault("_oauth_tokens", {})[provider] = None
+        request_cache().tokens[provider] = None
 
     # -- refresh coordination ----------------------------------------------
 
@@ -209,7 +235,7 @@ def _fingerprint(token: Mapping[str, Any]) -> str:
 
 def get_state(app: Quart | None = None) -> OAuthState:
     """The extension state of ``app`` (the current app by default)."""
-    target = app if app is not None else current_app
+    target = app if app is not None else cast(Any, current_app)._get_current_object()
     try:
         state: OAuthState = target.extensions[EXTENSION_KEY]
     except KeyError:
@@ -222,6 +248,7 @@ def get_state(app: Quart | None = None) -> OAuthState:
 
 async def close_request_http(exc: BaseException | None = None) -> None:
     """Close the per-request HTTP session made when the app was not started."""
-    http: aiohttp.ClientSession | None = g.pop("_oauth_http", None)
+    cache: RequestCache | None = getattr(g, _CACHE_ATTRIBUTE, None)
+    http = cache.http if cache is not None else None
     if http is not None:
         await http.close()

@@ -13,10 +13,10 @@ from typing import Any
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
-from quart import g, has_request_context
+from quart import has_request_context
 
 from . import _oauth2_flow, _oidc_flow, _profile_flow
-from ._state import OAuthState, get_state
+from ._state import OAuthState, get_state, request_cache
 from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import expires_at_of, is_expired
 from .client.oauth2_session import OAuth2Session
@@ -322,7 +322,7 @@ def bound_session(name: str) -> BoundSession:
         )
     state = get_state()
     config = _oidc_flow.cached_config(state, state.provider(name))
-    sessions: dict[str, BoundSession] = g.setdefault("_oauth_sessions", {})
+    sessions: dict[str, BoundSession] = request_cache().sessions
     bound = sessions.get(name)
     if bound is None:
         kind = BoundOAuth1Session if config.version == 1 else BoundOAuth2Session

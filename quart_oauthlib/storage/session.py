@@ -57,7 +57,8 @@ class SessionTokenStore(BaseTokenStore):
 
     async def get(self, provider: str, user_id: str) -> Token | None:
         """The token stored in this session for ``provider`` and ``user_id``, or None."""
-        entry = session.get(SESSION_KEY, {}).get(provider)
+        browser_session = session._get_current_object()  # type: ignore[attr-defined]  # LocalProxy
+        entry = browser_session.get(SESSION_KEY, {}).get(provider)
         if not isinstance(entry, dict) or entry.get("u") != user_id:
             return None
         token = entry.get("t")
