@@ -122,9 +122,12 @@ class SQLTokenStore(BaseTokenStore):
 
         t = self.table
         query = select(t.c.token).where(t.c.provider == provider, t.c.user_id == user_id)
-        async with (await self.engine()).connect() as conn:
-            # One statement: no BEGIN / ROLLBACK round trips around it.
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+        engine = await self.engine()
+        async with engine.connect() as conn:
+            if engine.dialect.name == "postgresql":
+                # One statement: no BEGIN / ROLLBACK round trips around it. (On SQLite,
+                # where a round trip is a thread hop, switching the mode costs more.)
+                await conn.execution_options(isolation_level="AUTOCOMMIT")
             data = (await conn.execute(query)).scalar_one_or_none()
         return self._decode(data, provider)
 
