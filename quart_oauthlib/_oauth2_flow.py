@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Final
 
 import aiohttp
 from oauthlib.oauth2 import OAuth2Error
@@ -35,6 +36,12 @@ _ERROR_HINTS = {
     "temporarily_unavailable": "the provider is busy or down; try again later",
 }
 _MAX_PROVIDER_TEXT = 200
+#: Authorization request parameters a login link may set (``/login/corp?prompt=login``):
+#: those of OIDC Core §3.1.2.1 that change how the user signs in, never what the app
+#: asks for (scope, redirect_uri, response_type stay the app's).
+PER_LOGIN_PARAMS: Final = frozenset(
+    {"prompt", "max_age", "login_hint", "ui_locales", "acr_values", "display"}
+)
 
 
 def _session(
@@ -58,11 +65,20 @@ def _session(
 
 
 def start(
-    config: ProviderConfig, state: OAuthState, redirect_uri: str, next_url: str | None
+    config: ProviderConfig,
+    state: OAuthState,
+    redirect_uri: str,
+    next_url: str | None,
+    per_login: Mapping[str, str] | None = None,
 ) -> tuple[str, str, FlowRecord]:
-    """The authorization URL, its state, and the record to keep until the callback."""
+    """The authorization URL, its state, and the record to keep until the callback.
+
+    ``per_login`` holds the :data:`PER_LOGIN_PARAMS` of this login, over the
+    provider's ``authorize_params``.
+    """
     session = _session(config, redirect_uri)
-    params = dict(config.authorize_params)
+    params = {**config.authorize_params, **(per_login or {})}
+    max_age = _max_age(config, params.get("max_age"))
     nonce = None
     if config.openid:  # OIDC Core §3.1.2.1: one nonce per login, checked once
         nonce = params["nonce"] = secrets.token_urlsafe(24)
@@ -74,8 +90,21 @@ def start(
         next_url=next_url,
         code_verifier=session.code_verifier,
         nonce=nonce,
+        max_age=max_age,
     )
     return url, flow_state, record
+
+
+def _max_age(config: ProviderConfig, value: str | None) -> int | None:
+    """``max_age`` as whole seconds (OIDC Core §3.1.2.1), or a clear 400."""
+    if value is None or value == "":
+        return None
+    if not str(value).isdigit():
+        raise CallbackError(
+            f"max_age for {config.name!r} must be a whole number of seconds, not {value!r}.",
+            provider=config.name,
+        )
+    return int(value)
 
 
 async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, FlowRecord]:

@@ -298,6 +298,7 @@ async def verify(
             raw,
             nonce=record.nonce,
             access_token=access_token if isinstance(access_token, str) else None,
+            max_age=record.max_age,  # OIDC Core §3.1.3.7 step 13
         )
     except IDTokenError as exc:
         raise OpenIDVerificationError(

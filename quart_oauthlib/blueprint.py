@@ -2,7 +2,8 @@
 
 For a provider ``name`` (endpoints ``name.login``, ``name.callback``, ``name.logout``)::
 
-    GET  <prefix>/login/<name>             redirect to the provider (state, PKCE, next kept)
+    GET  <prefix>/login/<name>             redirect to the provider (state, PKCE, next kept;
+                                           prompt, max_age, login_hint... passed on)
     GET  <prefix>/login/<name>/authorized  the callback: check, exchange, store, redirect
     POST <prefix>/logout/<name>            revoke where possible, forget the token
 
@@ -66,7 +67,12 @@ async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
         if config.version == 1:
             url, key, record = await _oauth1_flow.start(config, state, redirect_uri, next_url)
         else:
-            url, key, record = _oauth2_flow.start(config, state, redirect_uri, next_url)
+            per_login = {
+                param: value
+                for param in _oauth2_flow.PER_LOGIN_PARAMS
+                if (value := request.args.get(param)) is not None
+            }
+            url, key, record = _oauth2_flow.start(config, state, redirect_uri, next_url, per_login)
     except CallbackError as exc:
         return await _fail(exc)
     state.flows.add(key, record)

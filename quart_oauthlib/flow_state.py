@@ -40,6 +40,7 @@ class FlowRecord:
     code_verifier: str | None = None
     nonce: str | None = None
     request_token_secret: str | None = None
+    max_age: int | None = None  # OIDC: the ID token's auth_time is checked against it
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -50,6 +51,7 @@ class FlowRecord:
             "v": self.code_verifier,
             "o": self.nonce,
             "s": self.request_token_secret,
+            "m": self.max_age,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -63,6 +65,7 @@ class FlowRecord:
             code_verifier=data.get("v"),
             nonce=data.get("o"),
             request_token_secret=data.get("s"),
+            max_age=data.get("m"),
         )
 
 
