@@ -123,8 +123,14 @@ class TokenRefreshError(TokenError):
 
     @property
     def needs_login(self) -> bool:
-        """True when the grant itself is dead and only a new login helps."""
-        return self.error in {"invalid_grant", "unauthorized_client", "invalid_client"}
+        """True when the user's grant itself is dead and only a new login helps.
+
+        Only ``invalid_grant`` says that (RFC 6749 §5.2). ``invalid_client`` and
+        ``unauthorized_client`` are about the client's own credentials or
+        registration: dropping every user's token over a rotated client secret
+        would lose tokens that work again once the configuration is fixed.
+        """
+        return self.error == "invalid_grant"
 
 
 class ProviderError(QuartOAuthlibError):

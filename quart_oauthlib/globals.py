@@ -21,7 +21,7 @@ from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import expires_at_of, is_expired
 from .client.oauth2_session import OAuth2Session
 from .errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
-from .http_errors import ReauthorizationRequiredError
+from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile import Profile
 from .registry import ProviderConfig
 from .storage.base import Token
@@ -158,6 +158,22 @@ class BoundOAuth2Session(OAuth2Session):
         return dict(self.token)
 
     async def _refresh_for_user(
+        self, force: bool, client_id: str | None, client_secret: str | None
+    ) -> None:
+        try:
+            await self._refresh_locked(force, client_id, client_secret)
+        except ReauthorizationRequiredError:
+            raise
+        except TokenRefreshError as exc:  # the network, invalid_client, a lease wait...
+            raise RefreshUnavailableError(
+                f"The {self.provider!r} token of this user could not be refreshed now "
+                f"({exc.error or type(exc).__name__}); it is kept, and a later request "
+                "tries again.",
+                provider=self.provider,
+                error=exc.error,
+            ) from exc
+
+    async def _refresh_locked(
         self, force: bool, client_id: str | None, client_secret: str | None
     ) -> None:
         async with self._app_state.refresh_lock(self.provider):

@@ -17,7 +17,8 @@ too::
     │   └── SessionCookieTooLargeError         tokens do not fit in the session cookie
     └── TokenError
         └── TokenRefreshError
-            └── ReauthorizationRequiredError   a stored token is dead; log in again
+            ├── ReauthorizationRequiredError   a stored token is dead; log in again
+            └── RefreshUnavailableError (503)  no refresh now (provider down...); token kept
 
 The login and callback views send ``oauth_error`` before raising these, and
 an app may answer them its own way with ``@app.errorhandler(CallbackError)``.
@@ -27,7 +28,7 @@ what to do, and never contains a token, secret, code, verifier or state.
 
 from __future__ import annotations
 
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from .errors import ConfigurationError, QuartOAuthlibError, TokenRefreshError
 
@@ -38,6 +39,7 @@ __all__ = [
     "OpenIDProviderError",
     "OpenIDVerificationError",
     "ReauthorizationRequiredError",
+    "RefreshUnavailableError",
     "SessionCookieTooLargeError",
     "StateMismatchError",
     "TokenExchangeError",
@@ -186,3 +188,24 @@ class ReauthorizationRequiredError(TokenRefreshError):
     def needs_login(self) -> bool:
         """Always true: that is what this error says."""
         return True
+
+
+# Both bases declare ``description`` (the provider's, and the page's); the page's wins.
+class RefreshUnavailableError(TokenRefreshError, ServiceUnavailable):  # type: ignore[misc]
+    """The user's token needs a refresh that cannot be had now; the stored token is kept.
+
+    The provider is down or slow, answered something unusable, refused the
+    client's own credentials (``invalid_client``: check the client secret), or
+    another worker held the refresh lease too long. The grant itself may be
+    fine, so nothing is dropped and a later request tries again. Answered as
+    a 503 unless the app handles it (``@app.errorhandler(TokenRefreshError)``
+    catches it too); the cause is chained as ``__cause__``.
+
+    Attributes:
+        provider: The provider's name.
+    """
+
+    def __init__(self, message: str, *, provider: str, error: str | None = None):
+        TokenRefreshError.__init__(self, message, error=error)
+        ServiceUnavailable.__init__(self, message)
+        self.provider = provider

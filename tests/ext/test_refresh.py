@@ -225,3 +225,43 @@ async def test_forget_token_revokes_and_drops_it(tls: TLS, provider: OAuth2Provi
     assert len(store) == 0
     assert not provider.is_active(token["access_token"])
     assert not provider.is_active(token["refresh_token"])
+
+
+@pytest.mark.parametrize("error", ["invalid_client", "unauthorized_client", "server_error"])
+async def test_refresh_refused_for_the_client_keeps_the_token_and_answers_503(
+    tls: TLS, provider: OAuth2Provider, error: str
+) -> None:
+    # A rotated client secret must not drop every user's token: the grant is fine.
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        await expire_memory(store)
+        ((_, before),) = store._tokens.items()
+        provider.quirks.fail_refresh_with = error
+        response = await client.get("/profile")
+        page = await response.get_data(as_text=True)
+        assert response.status_code == 503
+        assert "could not be refreshed now" in page
+        assert before["refresh_token"] not in page and before["access_token"] not in page
+        provider.quirks.fail_refresh_with = None  # fixed: the same token refreshes
+        assert (await client.get("/profile")).status_code == 200
+    assert provider.grant_counts["refresh_token"] == 2
+
+
+async def test_refresh_with_the_provider_down_answers_503_and_keeps_the_token(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    store = MemoryTokenStore()
+    down = "https://127.0.0.1:9/token"  # nothing listens on the discard port
+    settings = corp_settings(provider, token_url=down)
+    app, oauth = make_app(tls, {"corp": settings}, QuartOAuth(store=store))
+    oauth.user_id_loader(lambda: "alice")
+    token = provider.issue_token()
+    token["expires_at"] = time.time() - 5
+    await store.set("corp", "user:alice", token)
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/profile")
+    assert response.status_code == 503
+    assert await store.get("corp", "user:alice") == token

@@ -62,3 +62,14 @@ def test_redis_and_postgres_urls() -> None:
 def test_bad_store_settings(config: dict[str, object], match: str) -> None:
     with pytest.raises(ConfigurationError, match=match):
         app_with(**config)
+
+
+def test_the_lease_outlives_the_slowest_refresh() -> None:
+    # A lease that expired while its holder still waited for the token endpoint would
+    # let a second worker spend the same rotating refresh token.
+    from quart_oauthlib.client._transport import DEFAULT_TOKEN_TIMEOUT
+    from quart_oauthlib.extension import DEFAULTS
+    from quart_oauthlib.storage._lease import DEFAULT_LEASE_SECONDS
+
+    assert DEFAULT_LEASE_SECONDS > DEFAULT_TOKEN_TIMEOUT
+    assert DEFAULT_LEASE_SECONDS > DEFAULTS["OAUTH_HTTP_TIMEOUT"]
