@@ -186,6 +186,8 @@ class SQLTokenStore(BaseTokenStore):
 
     async def create_table(self) -> None:
         """Create the table and its index if they do not exist (a migration can do it instead)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
         if self._create_lock is None:
             self._create_lock = asyncio.Lock()
         async with self._create_lock:
@@ -193,9 +195,22 @@ class SQLTokenStore(BaseTokenStore):
                 return
             if self._engine is None:
                 self._engine = _make_engine(self._url or DEFAULT_URL)
-            async with self._engine.begin() as conn:
-                await conn.run_sync(self.table.metadata.create_all, checkfirst=True)
+            try:
+                async with self._engine.begin() as conn:
+                    await conn.run_sync(self.table.metadata.create_all, checkfirst=True)
+            except SQLAlchemyError:
+                # Checking and creating are two statements: a worker starting at the same
+                # moment may have created the table in between. Then all is well.
+                if not await self._table_exists():
+                    raise
             self._created = True
+
+    async def _table_exists(self) -> bool:
+        from sqlalchemy import inspect
+
+        assert self._engine is not None  # noqa: S101 -- made by create_table
+        async with self._engine.connect() as conn:
+            return bool(await conn.run_sync(lambda sync: inspect(sync).has_table(self.table.name)))
 
     async def close(self) -> None:
         """Dispose of the engine's connections (a later call opens new ones)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from pathlib import Path
@@ -71,3 +72,21 @@ async def test_redis_ttl_follows_refresh_token(redis_store: RedisTokenStore) -> 
         assert await store.client().ping()
     finally:
         await store.close()
+
+
+async def test_a_new_fleet_creates_the_table_once_without_errors(sql_url: str) -> None:
+    # Eight workers start together on an empty database: each store checks for the
+    # table and creates it; those that lose the race must not fail their first call.
+    name = f"t_{secrets.token_hex(6)}"
+    fleet = [SQLTokenStore(sql_url, table_name=name) for _ in range(8)]
+    try:
+        answers = await asyncio.gather(
+            *(store.get("corp", f"user:{i}") for i, store in enumerate(fleet)),
+            return_exceptions=True,
+        )
+        assert answers == [None] * 8
+        await fleet[0].set("corp", "user:0", {"access_token": "a"})
+        assert await fleet[7].get("corp", "user:0") == {"access_token": "a"}
+    finally:
+        for store in fleet:
+            await store.close()
