@@ -115,6 +115,9 @@ async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, Flow
             state.flows.pop(args.get("state"), config.name)  # single use, even on error
         except CallbackError:
             pass
+        # RFC 9207 §2.4: error answers carry iss too. One naming another issuer is not
+        # our provider's word (a mix-up attacker's, say): refuse it as such.
+        check_response_issuer(config, args if request.method == "POST" else None)
         raise denied(
             config.name, args.get("error", ""), args.get("error_description"), args.get("error_uri")
         )

@@ -177,6 +177,7 @@ def _apply(config: ProviderConfig, metadata: ProviderMetadata) -> ProviderConfig
     openid = metadata.jwks_uri is not None and (
         "openid" in metadata.scopes_supported
         or (config.server_metadata_url or "").endswith(_OIDC_DOCUMENT)
+        or "openid" in (config.scope or ())  # asked for: its ID token must be checked
     )
     scope = config.scope
     if openid and "openid" not in (scope or ()):

@@ -105,9 +105,14 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
         elif value is not None and value is not True:
             return await make_response(value)
     if store:
-        await state.save_token(name, token)
         if identity is not None:
+            # Before the token, so that the session store's cookie-size check counts them.
             await _oidc_flow.remember(state, name, identity.claims)
+        try:
+            await state.save_token(name, token)
+        except BaseException:
+            _oidc_flow.forget(name)
+            raise
     log.info("Signed in with %r.", name)
     return redirect(record.next_url or _default_target(state, config))
 

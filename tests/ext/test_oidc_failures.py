@@ -248,6 +248,34 @@ async def test_missing_iss_is_fine_when_the_provider_does_not_send_it(
     assert errors.seen[0]["error"] == "issuer_mismatch"
 
 
+@pytest.mark.parametrize(
+    ("iss", "error"),
+    [
+        ("good", "access_denied"),
+        ("https://evil.example", "issuer_mismatch"),
+        (None, "issuer_mismatch"),
+    ],
+    ids=["ours", "another", "missing"],
+)
+async def test_an_error_answer_is_believed_only_from_our_issuer(
+    app: Quart, provider: TamperingProvider, iss: str | None, error: str
+) -> None:
+    # RFC 9207 §2.4: error answers carry iss too; a mix-up attacker could otherwise
+    # forge "access_denied" (or any error) in our provider's name.
+    errors = Errors()
+    with oauth_error.connected_to(errors.error):
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            location = await start(client)
+            query = {"error": "access_denied", "state": location.query["state"]}
+            if iss is not None:
+                query["iss"] = provider.issuer if iss == "good" else iss
+            response = await client.get("/login/corp/authorized", query_string=query)
+    assert response.status_code in (400, 403)
+    (told,) = errors.seen
+    assert told["error"] == error
+
+
 # -- the provider itself -------------------------------------------------------------
 
 
@@ -311,3 +339,20 @@ async def test_later_userinfo_of_another_user_raises(tls: TLS, provider: Tamperi
         assert (await client.get("/check")).status_code == 200
         provider.userinfo_sub = "someone-else"
         assert (await client.get("/check")).status_code == 409
+
+
+async def test_openid_in_the_scope_makes_an_oauth_metadata_provider_check_id_tokens(
+    tls: TLS, provider: TamperingProvider, store: MemoryTokenStore
+) -> None:
+    # RFC 8414 metadata that does not list "openid": asking for it in the settings must
+    # still get the ID token checked, not silently stored unverified.
+    provider.metadata_overrides["scopes_supported"] = ["read"]
+    rfc8414 = f"{provider.issuer}/.well-known/oauth-authorization-server"
+    app, _ = make_app(
+        tls, provider, store=store, server_metadata_url=rfc8414, scope=["openid", "read"]
+    )
+    provider.claim_changes["aud"] = "someone-else"
+    response, errors = await run(app, provider)
+    assert response.status_code == 400
+    assert errors.seen[0]["error"] == "id_token_audience"
+    assert len(store) == 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -120,7 +121,9 @@ async def test_key_rotation_while_the_app_runs(
         assert (await login(client, provider)).status_code == 302
         assert provider.calls["jwks"] == 1
         provider.rotate()
-        later = oidc_flow_module._monotonic() + 3600
+        # Past the refetch rate limit (60 s), long before the cached set expires (1 h):
+        # only the unknown kid can cause the refetch.
+        later = oidc_flow_module._monotonic() + 61
         monkeypatch.setattr(oidc_flow_module, "_monotonic", lambda: later)
         response = await login(client, provider)
         assert response.status_code == 302, await response.get_data(as_text=True)
@@ -211,3 +214,26 @@ async def test_logs_and_error_pages_hold_no_secret(
     secrets.update(provider.last_id_token.split("."))
     for secret in secrets:
         assert secret not in caplog.text and secret not in page
+
+
+async def test_the_cookie_size_check_counts_the_kept_claims(
+    tls: TLS, provider: TamperingProvider
+) -> None:
+    name = secrets.token_urlsafe(140)  # kept in the session with the token; incompressible
+    provider.claim_changes["name"] = name
+
+    async def cookie_after_login(store: SessionTokenStore) -> tuple[int, str]:
+        app, _ = make_app(tls, provider, store=store)
+        async with app.test_app() as test_app:
+            response = await login(test_app.test_client(), provider)
+        cookies = response.headers.get_all("Set-Cookie")
+        return response.status_code, max(cookies, key=len) if cookies else ""
+
+    status, cookie = await cookie_after_login(SessionTokenStore())
+    assert status == 302
+    size = len(cookie.split(";")[0])
+    # A limit the token alone fits under, but not the token with the claims: the check
+    # must refuse it rather than let the browser drop the cookie.
+    status, cookie = await cookie_after_login(SessionTokenStore(max_cookie_bytes=size - 40))
+    assert status == 500
+    assert len(cookie.split(";")[0]) < size - 40  # neither the token nor the claims kept

@@ -4,7 +4,8 @@ It signs real JWTs with RS256 and ES256 keys generated here with joserfc, counts
 each endpoint gets, and lets a test rotate its keys, change its metadata, or mint tokens that
 are wrong in exactly one way.
 
-Endpoints: ``GET /.well-known/openid-configuration``, ``GET /jwks``, ``POST /token``,
+Endpoints: ``GET /.well-known/openid-configuration`` (and RFC 8414's
+``oauth-authorization-server``), ``GET /jwks``, ``POST /token``,
 ``GET /userinfo``, ``POST /revoke``, ``POST /introspect``.
 """
 
@@ -63,6 +64,7 @@ class OpenIDProvider:
         self.app.add_routes(
             [
                 web.get("/.well-known/openid-configuration", self._metadata),
+                web.get("/.well-known/oauth-authorization-server", self._metadata),  # RFC 8414
                 web.get("/jwks", self._jwks),
                 web.post("/token", self._token),
                 web.get("/userinfo", self._userinfo),
