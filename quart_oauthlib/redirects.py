@@ -3,7 +3,8 @@
 ``next`` arrives from the query string, which anyone can write. Only a local
 path survives :func:`safe_next`; everything else (other hosts, ``//host``,
 ``/\\host``, ``javascript:``, control characters, and the percent-encoded
-forms of all of these) is dropped in favour of the configured default.
+forms of all of these) is dropped in favour of the configured default, and so
+is a ``next`` longer than 512 characters.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from quart import request
 
 __all__ = ["current_path", "safe_next", "wants_json"]
 
-_MAX_LENGTH: Final = 2048
+#: Longer ``next`` values are dropped: each pending login keeps its ``next`` in the
+#: session cookie, which must stay well under the 4 KB browsers keep.
+_MAX_LENGTH: Final = 512
 _DECODE_ROUNDS: Final = 4
 
 
