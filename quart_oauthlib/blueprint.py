@@ -98,6 +98,8 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
     if identity is not None:  # OpenID: the verified claims; the raw ID token is not stored
         extra = {"id_token_claims": dict(identity.claims), "userinfo": identity.userinfo}
         token = {key: value for key, value in token.items() if key != "id_token"}
+        # The account's id at the provider, which SQLTokenStore indexes (find_user).
+        token.setdefault("sub", identity.claims["sub"])
     store = True
     for value in await send(oauth_authorized, provider=name, token=received, **extra):
         if value is False:

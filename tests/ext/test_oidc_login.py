@@ -237,3 +237,19 @@ async def test_the_cookie_size_check_counts_the_kept_claims(
     status, cookie = await cookie_after_login(SessionTokenStore(max_cookie_bytes=size - 40))
     assert status == 500
     assert len(cookie.split(";")[0]) < size - 40  # neither the token nor the claims kept
+
+
+async def test_the_sql_store_finds_the_user_by_the_provider_account(
+    tls: TLS, provider: TamperingProvider, tmp_path: Any
+) -> None:
+    from quart_oauthlib.storage.sqla import SQLTokenStore
+
+    store = SQLTokenStore(f"sqlite+aiosqlite:///{tmp_path}/tokens.sqlite3")
+    app, oauth = make_app(tls, provider, store=store)
+    oauth.user_id_loader(lambda: "alice")
+    try:
+        async with app.test_app() as test_app:
+            assert (await login(test_app.test_client(), provider)).status_code == 302
+        assert await store.find_user("corp", "user-42") == "user:alice"  # the ID token's sub
+    finally:
+        await store.close()
