@@ -1,8 +1,9 @@
-"""What the pages show, made from what providers answer: profiles and token summaries.
+"""What the pages show, made from what the library returns: profiles and token summaries.
 
-Providers name the same things differently (GitHub's ``login`` and
-``avatar_url`` are OpenID Connect's ``preferred_username`` and ``picture``),
-so a :class:`Profile` picks whichever is there.
+The profile page shows :class:`quart_oauthlib.Profile`, the record that
+``await oauth[name].profile()`` returns for every provider (OpenID Connect
+claims, GitHub's user object, an ID token's claims...); a :class:`ProfileCard`
+adds only what the page needs to show it.
 """
 
 from __future__ import annotations
@@ -12,29 +13,46 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
-__all__ = ["Profile", "TokenSummary"]
+from quart_oauthlib import Profile
+
+__all__ = ["ProfileCard", "TokenSummary"]
 
 #: Token fields whose values are credentials: the token page never shows them.
 _SECRET_FIELDS = frozenset({"access_token", "refresh_token", "id_token", "oauth_token_secret"})
 
 
 @dataclass(frozen=True)
-class Profile:
-    """Who the user is, as far as the provider's userinfo says."""
+class ProfileCard:
+    """A :class:`~quart_oauthlib.Profile`, ready for the profile page.
 
-    name: str
-    username: str | None
-    email: str | None
-    picture: str | None
+    Attributes:
+        profile: The normalized profile, as the library returned it.
+        display_name: The name, else the e-mail address, else the id.
+        email_status: ``"verified"``, ``"not verified"``, or None when the
+            provider does not say (or gave no e-mail address).
+        avatar_url: The picture, when it is an http(s) URL.
+        raw: Everything the provider said, as a plain dict (for the page's JSON).
+    """
+
+    profile: Profile
+    display_name: str
+    email_status: str | None
+    avatar_url: str | None
+    raw: dict[str, Any]
 
     @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> Profile:
-        """A profile from OpenID Connect claims or a provider's own user object."""
-        username = _first_text(claims, "preferred_username", "login", "username", "screen_name")
-        name = _first_text(claims, "name", "display_name") or username or "(no name given)"
-        picture = _first_text(claims, "picture", "avatar_url", "profile_image_url")
-        return cls(name, username, _first_text(claims, "email"), picture)
+    def of(cls, profile: Profile) -> ProfileCard:
+        """The card of ``profile``."""
+        verified = {True: "verified", False: "not verified", None: None}
+        return cls(
+            profile=profile,
+            display_name=profile.name or profile.email or profile.id,
+            email_status=verified[profile.email_verified] if profile.email else None,
+            avatar_url=_web_url(profile.avatar_url),
+            raw=dict(profile.raw),
+        )
 
 
 @dataclass(frozen=True)
@@ -93,9 +111,9 @@ class TokenSummary:
         return f"in {amount}" if left >= 0 else f"{amount} ago"
 
 
-def _first_text(claims: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        value = claims.get(key)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+def _web_url(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL (no ``data:`` or ``javascript:``), else None."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc else None

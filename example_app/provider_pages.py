@@ -6,20 +6,23 @@ sent to the provider's login first, and comes back here afterwards.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from quart import Blueprint, abort, redirect, render_template, url_for
 from quart.typing import ResponseReturnValue
 
-from quart_oauthlib import ReauthorizationRequiredError
+from quart_oauthlib import ConfigurationError, ReauthorizationRequiredError, UserInfoError
 from quart_oauthlib.globals import BoundOAuth2Session, BoundSession
 
 from .api_demos import ApiDemo
 from .error_pages import TokenRejectedError
 from .extensions import oauth
-from .presenters import Profile, TokenSummary
+from .presenters import ProfileCard, TokenSummary
 
 __all__ = ["provider_pages"]
+
+log = logging.getLogger(__name__)
 
 
 def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
@@ -34,15 +37,24 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
     @pages.get("/profile")
     @oauth.require(name)
     async def profile() -> ResponseReturnValue:
-        """The user's profile, from the provider's userinfo endpoint."""
-        url = oauth.provider(name).userinfo_url
-        claims = await get_json(oauth[name], url, name) if url else None
-        return await render_template(
-            "profile.html",
-            provider=name,
-            claims=claims,
-            profile=Profile.from_claims(claims) if isinstance(claims, dict) else None,
-        )
+        """The user's profile: ``oauth[name].profile()``, one record for every provider.
+
+        The library finds the userinfo endpoint (configured, or discovered for
+        OpenID providers such as Google) or, without one, maps the ID token's claims.
+        """
+        try:
+            user = await oauth[name].profile()
+        except ConfigurationError as e:
+            # No userinfo endpoint, and no ID token claims kept from the sign-in.
+            log.warning("No profile for %s: %s", name, e)
+            return await render_template("profile.html", provider=name, card=None, reason=str(e))
+        except UserInfoError as e:
+            if e.status == 401:
+                raise TokenRejectedError(
+                    name, "the provider no longer accepts the access token"
+                ) from e
+            raise  # the "provider could not be reached" page
+        return await render_template("profile.html", provider=name, card=ProfileCard.of(user))
 
     @pages.get("/api")
     @oauth.require(name)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import aiohttp
 import pytest
 from yarl import URL
 
+from example_app.app import create_app
 from example_app.dev_provider.provider import DevProvider
 from example_app.serving import Servers, build_servers, listen_on_loopback, serve_together
 
@@ -38,13 +40,23 @@ class RunningExample:
         return provider
 
 
+#: Changes the example app's ``OAUTH_PROVIDERS["dev"]`` entry, given the dev provider's URL.
+DevSettings = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
 @asynccontextmanager
-async def running_example(token_lifetime: int = 300) -> AsyncIterator[RunningExample]:
+async def running_example(
+    token_lifetime: int = 300, dev_settings: DevSettings | None = None
+) -> AsyncIterator[RunningExample]:
     """Both servers under Hypercorn, as ``python -m example_app`` runs them.
 
-    The caller allows plain http (``OAUTHLIB_INSECURE_TRANSPORT``), as the example does.
+    ``dev_settings`` rewrites the app's settings for the dev provider (to reach it
+    through discovery, say). The caller allows plain http
+    (``OAUTHLIB_INSECURE_TRANSPORT``), as the example does.
     """
     servers = build_servers({}, listen_on_loopback(0), listen_on_loopback(0), token_lifetime)
+    if dev_settings is not None:
+        servers = _with_dev_settings(servers, dev_settings)
     shutdown, ready = asyncio.Event(), asyncio.Event()
     task = asyncio.create_task(serve_together(servers.listeners, shutdown, ready.set))
     try:
@@ -53,6 +65,18 @@ async def running_example(token_lifetime: int = 300) -> AsyncIterator[RunningExa
     finally:
         shutdown.set()
         await asyncio.wait_for(task, 10)
+
+
+def _with_dev_settings(servers: Servers, change: DevSettings) -> Servers:
+    """``servers`` with the example app rebuilt for changed dev provider settings."""
+    assert servers.provider_url is not None
+    providers = dict(servers.settings.providers)
+    providers["dev"] = change(servers.provider_url, dict(providers["dev"]))
+    settings = replace(servers.settings, providers=providers)
+    (name, _app, sock), *others = servers.listeners
+    return replace(
+        servers, listeners=[(name, create_app(settings), sock), *others], settings=settings
+    )
 
 
 @pytest.fixture

@@ -67,10 +67,14 @@ async def test_sign_in_profile_api_refresh_and_sign_out(
     assert response.url == example.app_url.with_path("/dev/profile")
     profile = await response.text()
     assert "Signed in with Dev Provider." in profile
-    assert "Ada Lovelace" in profile
-    assert "@ada.lovelace" in profile
+    # The normalized quart_oauthlib.Profile: name, e-mail (verified), id and avatar...
+    assert '<p class="name">Ada Lovelace</p>' in profile
     assert "ada.lovelace@dev-provider.test" in profile
-    assert f"{example.provider_url}/avatar/ada.lovelace.svg" in profile
+    assert '<span class="badge verified">verified</span>' in profile
+    assert "<code>dev-ada.lovelace</code>" in profile
+    assert f'<img src="{example.provider_url}/avatar/ada.lovelace.svg"' in profile
+    # ... and, folded away, every claim the provider sent.
+    assert '"preferred_username": "ada.lovelace"' in profile
 
     _, api = await open_page(browser, example.app_url.with_path("/dev/api"))
     assert "Your fortune cookie" in api
