@@ -6,7 +6,9 @@ here each reaches the user through the extension.
 
 from __future__ import annotations
 
+import base64
 import html
+import json
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -18,17 +20,22 @@ from quart import Quart
 from quart_oauthlib import MemoryTokenStore, oauth_authorized, oauth_error
 from quart_oauthlib.errors import (
     DiscoveryError,
+    IDTokenAlgorithmError,
     IDTokenAudienceError,
+    IDTokenAuthorizedPartyError,
     IDTokenExpiredError,
     IDTokenHashError,
+    IDTokenIssuedAtError,
     IDTokenIssuerError,
     IDTokenKeyNotFoundError,
+    IDTokenMalformedError,
     IDTokenNonceError,
     IDTokenSignatureError,
     IssuerMismatchError,
     UserInfoMismatchError,
 )
 from quart_oauthlib.http_errors import OpenIDProviderError, OpenIDVerificationError
+from tests.client.test_oidc_id_token import hs256_with, public_pem, unsigned
 from tests.ext.oidc_support import TamperingProvider, authorize, login, make_app, running, start
 from tests.fake_provider.serving import TLS
 
@@ -98,6 +105,28 @@ def bad_signature(p: TamperingProvider) -> None:
     p.mangle = flip_signature
 
 
+def claims_of(token: str) -> dict[str, Any]:
+    payload = token.split(".")[1]
+    return dict(json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))))
+
+
+def alg_none(p: TamperingProvider) -> None:
+    p.mangle = lambda token: unsigned(claims_of(token), {"alg": "none"})
+
+
+def hs256_keyed_with_the_public_key(p: TamperingProvider) -> None:
+    # The RS/HS confusion: an HMAC "keyed" with the provider's public RSA key.
+    p.mangle = lambda token: hs256_with(public_pem(p), claims_of(token), kid=p.rsa.kid)
+
+
+def unadvertised_alg(p: TamperingProvider) -> None:
+    p.sign_options["alg"] = "PS256"  # RSA, but not in id_token_signing_alg_values_supported
+
+
+def malformed(p: TamperingProvider) -> None:
+    p.mangle = lambda token: token.replace(".", "", 1)
+
+
 CASES = [
     ("bad_signature", bad_signature, IDTokenSignatureError, "id_token_signature"),
     ("other_key", other_key, IDTokenSignatureError, "id_token_signature"),
@@ -113,6 +142,27 @@ CASES = [
     ("bad_nonce", set_claims(nonce="not-the-one-sent"), IDTokenNonceError, "id_token_nonce"),
     ("no_nonce", set_claims(nonce=None), IDTokenNonceError, "id_token_nonce"),
     ("at_hash", wrong_at_hash, IDTokenHashError, "id_token_hash"),
+    ("alg_none", alg_none, IDTokenAlgorithmError, "id_token_algorithm"),
+    ("unadvertised_alg", unadvertised_alg, IDTokenAlgorithmError, "id_token_algorithm"),
+    (
+        "hs256_public_key",
+        hs256_keyed_with_the_public_key,
+        IDTokenSignatureError,
+        "id_token_signature",
+    ),
+    (
+        "azp_of_another_client",
+        set_claims(azp="other-client"),
+        IDTokenAuthorizedPartyError,
+        "id_token_authorized_party",
+    ),
+    (
+        "iat_in_the_future",
+        set_claims(iat=int(time.time()) + 600),
+        IDTokenIssuedAtError,
+        "id_token_issued_at",
+    ),
+    ("malformed", malformed, IDTokenMalformedError, "id_token_malformed"),
 ]
 
 
@@ -356,3 +406,14 @@ async def test_openid_in_the_scope_makes_an_oauth_metadata_provider_check_id_tok
     assert response.status_code == 400
     assert errors.seen[0]["error"] == "id_token_audience"
     assert len(store) == 0
+
+
+async def test_an_es256_id_token_is_accepted(app: Quart, provider: TamperingProvider) -> None:
+    provider.sign_options["alg"] = "ES256"  # the provider's EC key, from the same JWKS
+    response, errors = await run(app, provider)
+    assert response.status_code == 302 and errors.seen == [] and errors.authorized == 1
+    assert provider.last_id_token is not None
+    assert (
+        json.loads(base64.urlsafe_b64decode(provider.last_id_token.split(".")[0] + "=="))["alg"]
+        == "ES256"
+    )
