@@ -22,6 +22,7 @@ from quart_oauthlib.compliance_fixes import (
     facebook_compliance_fix,
     fitbit_compliance_fix,
     instagram_compliance_fix,
+    linkedin_compliance_fix,
     mailchimp_compliance_fix,
     plentymarkets_compliance_fix,
     slack_compliance_fix,
@@ -38,6 +39,7 @@ ALL_FIXES: list[Fix] = [
     facebook_compliance_fix,
     fitbit_compliance_fix,
     instagram_compliance_fix,
+    linkedin_compliance_fix,
     mailchimp_compliance_fix,
     plentymarkets_compliance_fix,
     slack_compliance_fix,
@@ -194,6 +196,77 @@ async def test_instagram_token_goes_in_the_query(tls: TLS) -> None:
                 assert resp.status == 200
             async with oauth.get(base.with_path("/me").with_query(access_token="other")) as resp:
                 assert (await resp.json())["token"] == "other"  # kept, not duplicated
+
+
+# -- linkedin (legacy v1 API) -----------------------------------------------
+
+LINKEDIN = {"access_token": "li-token", "expires_in": 5183999}  # no token_type
+LINKEDIN_PROFILE = "v1/people/~"
+
+
+async def _linkedin_v1_people(request: web.Request) -> web.Response:
+    """Like LinkedIn's v1 API: the token only as ``oauth2_access_token``."""
+    if "Authorization" in request.headers:
+        message = "Unable to verify access token"
+        return web.json_response({"errorCode": 0, "message": message, "status": 401}, status=401)
+    if "access_token" in request.query:  # requests-oauthlib issue #377
+        message = "Unpermitted fields present in PARAMETER: [/access_token]"
+        return web.json_response({"message": message, "status": 403}, status=403)
+    tokens = request.query.getall("oauth2_access_token", [])
+    if tokens not in (["li-token"], ["other"]):
+        return web.json_response({"errorCode": 0, "status": 401}, status=401)
+    return web.json_response({"query": list(request.query.items())})
+
+
+async def test_linkedin_token_gets_a_type_and_goes_in_the_query(tls: TLS) -> None:
+    routes = {
+        "/oauth/v2/accessToken": answer(LINKEDIN),
+        f"/{LINKEDIN_PROFILE}": _linkedin_v1_people,
+    }
+    async with provider(tls, routes) as base:
+        profile = (base / LINKEDIN_PROFILE).with_query(format="json")
+        async with session(tls, linkedin_compliance_fix) as oauth:
+            token = await oauth.fetch_token(str(base / "oauth/v2/accessToken"), code="c")
+            assert token["token_type"] == "Bearer"
+            async with oauth.get(profile) as resp:
+                assert resp.status == 200
+                query = (await resp.json())["query"]
+        assert query == [["format", "json"], ["oauth2_access_token", "li-token"]]
+        async with session(tls) as unfixed:
+            token = await unfixed.fetch_token(str(base / "oauth/v2/accessToken"), code="c")
+            assert "token_type" not in token
+            async with unfixed.get(profile) as resp:
+                assert resp.status == 401  # sent as Authorization: Bearer
+
+
+async def test_linkedin_refreshed_token_gets_a_type(tls: TLS) -> None:
+    old = {"access_token": "old", "token_type": "Bearer", "refresh_token": "r"}
+    async with provider(tls, {"/oauth/v2/accessToken": answer(LINKEDIN)}) as base:
+        async with session(tls, linkedin_compliance_fix, token=old) as oauth:
+            token = await oauth.refresh_token(str(base / "oauth/v2/accessToken"))
+    assert (token["access_token"], token["token_type"]) == ("li-token", "Bearer")
+
+
+async def test_linkedin_query_token_is_not_duplicated(tls: TLS) -> None:
+    token = {"access_token": "li-token", "token_type": "Bearer"}
+    async with provider(tls, {f"/{LINKEDIN_PROFILE}": _linkedin_v1_people}) as base:
+        # A token set before the fix, and the fix applied twice.
+        async with session(tls, token=token) as oauth:
+            linkedin_compliance_fix(linkedin_compliance_fix(oauth))
+            async with oauth.get(base / LINKEDIN_PROFILE) as resp:
+                assert (await resp.json())["query"] == [["oauth2_access_token", "li-token"]]
+            other = (base / LINKEDIN_PROFILE).with_query(oauth2_access_token="other")
+            async with oauth.get(other) as resp:  # the caller's token is kept
+                assert (await resp.json())["query"] == [["oauth2_access_token", "other"]]
+
+
+async def test_linkedin_fix_keeps_oauthlibs_token_checks(tls: TLS) -> None:
+    """The client places no token itself, but still refuses one it does not understand."""
+    token = {"access_token": "li-token", "token_type": "unknown"}
+    async with provider(tls, {f"/{LINKEDIN_PROFILE}": _linkedin_v1_people}) as base:
+        async with session(tls, linkedin_compliance_fix, token=token) as oauth:
+            with pytest.raises(ValueError, match="Unsupported token type"):
+                await oauth.get(base / LINKEDIN_PROFILE)
 
 
 # -- mailchimp ---------------------------------------------------------------

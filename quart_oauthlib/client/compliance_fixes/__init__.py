@@ -14,6 +14,7 @@ from .ebay import ebay_compliance_fix
 from .facebook import facebook_compliance_fix
 from .fitbit import fitbit_compliance_fix
 from .instagram import instagram_compliance_fix
+from .linkedin import linkedin_compliance_fix
 from .mailchimp import mailchimp_compliance_fix
 from .plentymarkets import plentymarkets_compliance_fix
 from .slack import slack_compliance_fix
@@ -25,6 +26,7 @@ __all__ = [
     "facebook_compliance_fix",
     "fitbit_compliance_fix",
     "instagram_compliance_fix",
+    "linkedin_compliance_fix",
     "mailchimp_compliance_fix",
     "plentymarkets_compliance_fix",
     "slack_compliance_fix",
