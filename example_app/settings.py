@@ -3,10 +3,17 @@
 With nothing configured, the only provider is ``dev``, the bundled development
 provider. Real providers appear when their credentials are set, for each of
 quart-oauthlib's presets: ``GITHUB_CLIENT_ID`` and ``GITHUB_CLIENT_SECRET``,
-``GOOGLE_CLIENT_ID`` and ``GOOGLE_CLIENT_SECRET``, and so on (plus
-``MICROSOFT_TENANT`` for Microsoft). ``EXAMPLE_SECRET_KEY`` sets the session
-key (random by default). Variables already in the environment win over the
-``.env`` file.
+``GOOGLE_CLIENT_ID`` and ``GOOGLE_CLIENT_SECRET``, and so on.
+
+Per-tenant presets have placeholders in their URLs (``{domain}``, ``{shop}``,
+``{realm}``, ``{region}``, ``{tenant}``, ``{api_key}``), each read from
+``<NAME>_<PLACEHOLDER>``: ``OKTA_DOMAIN``, ``SHOPIFY_SHOP``, ``KEYCLOAK_REALM``,
+``MICROSOFT_TENANT`` (optional: ``common`` by default)... A provider whose
+settings are incomplete or wrong is left out with a warning naming what to set,
+so that the other providers, and the dev login, still work.
+
+``EXAMPLE_SECRET_KEY`` sets the session key (random by default). Variables
+already in the environment win over the ``.env`` file.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from quart_oauthlib import ConfigurationError
 from quart_oauthlib.providers import PRESETS
+from quart_oauthlib.registry import PLACEHOLDERS, ProviderSettings, resolve_provider
 
 from .dev_provider import DevClient
 
@@ -29,6 +37,7 @@ __all__ = [
     "ExampleSettings",
     "dev_client",
     "dev_provider_settings",
+    "placeholders_of",
     "providers_from_env",
     "read_env_file",
 ]
@@ -44,20 +53,32 @@ DEV_SCOPES = ["openid", "profile", "email", "fortune"]
 #: How the home page names each provider.
 LABELS = {
     "dev": "Dev Provider",
+    "auth0": "Auth0",
     "bitbucket": "Bitbucket",
+    "cognito": "Amazon Cognito",
     "discord": "Discord",
     "facebook": "Facebook",
+    "gitea": "Gitea",
     "github": "GitHub",
     "gitlab": "GitLab",
     "google": "Google",
+    "keycloak": "Keycloak",
     "linkedin": "LinkedIn",
+    "mastodon": "Mastodon",
     "microsoft": "Microsoft",
+    "nextcloud": "Nextcloud",
+    "okta": "Okta",
+    "shopify": "Shopify",
     "slack": "Slack",
+    "stackexchange": "Stack Exchange",
     "twitter": "X (Twitter)",
     "twitter_oauth1": "X (Twitter, OAuth 1)",
 }
 
 _ENV_LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
+_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+#: Placeholders the library fills by itself when unset (Microsoft's "common" tenant).
+_OPTIONAL_PLACEHOLDERS = frozenset({"tenant"})
 
 
 @dataclass(frozen=True)
@@ -119,7 +140,13 @@ def dev_client(app_port: int) -> DevClient:
 
 
 def providers_from_env(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
-    """An ``OAUTH_PROVIDERS`` entry for each preset whose credentials ``env`` has."""
+    """An ``OAUTH_PROVIDERS`` entry for each preset whose credentials ``env`` has.
+
+    A preset with placeholders in its URLs also reads them from ``env``
+    (``OKTA_DOMAIN`` for Okta's ``{domain}``). A provider that still lacks
+    one, or whose settings the library refuses, is left out with a warning
+    naming what to set: one half-configured provider must not stop the others.
+    """
     providers: dict[str, dict[str, Any]] = {}
     seen: list[object] = []
     for name, preset in PRESETS.items():
@@ -136,12 +163,52 @@ def providers_from_env(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
                 prefix,
                 name,
             )
-        if client_id and client_secret:
-            providers[name] = {"client_id": client_id, "client_secret": client_secret}
-            tenant = env.get(f"{prefix}_TENANT", "").strip()
-            if tenant:
-                providers[name]["tenant"] = tenant
+        if not (client_id and client_secret):
+            continue
+        entry: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret}
+        missing: list[str] = []
+        for placeholder in placeholders_of(preset):
+            value = _placeholder_value(placeholder, env.get(f"{prefix}_{placeholder.upper()}", ""))
+            if value:
+                entry[placeholder] = value
+            elif placeholder not in _OPTIONAL_PLACEHOLDERS and placeholder not in preset:
+                missing.append(f"{prefix}_{placeholder.upper()}")
+        if missing:
+            log.warning(
+                "%s_CLIENT_ID and %s_CLIENT_SECRET are set, but %s also needs %s (see "
+                "docs/providers.rst); %s is left out until it is set.",
+                prefix,
+                prefix,
+                name,
+                " and ".join(missing),
+                name,
+            )
+            continue
+        try:
+            # What init_app will check; real providers' URLs are https (only the
+            # dev provider's are http).
+            resolve_provider(name, entry, PRESETS, insecure_transport=False)
+        except ConfigurationError as e:  # the message names the key, never a secret
+            log.warning("%s is left out: %s", name, e)
+            continue
+        providers[name] = entry
     return providers
+
+
+def placeholders_of(preset: ProviderSettings) -> list[str]:
+    """The settings that fill placeholders in ``preset``'s URLs, in the library's order."""
+    text = " ".join(value for value in preset.values() if isinstance(value, str))
+    found = set(_PLACEHOLDER.findall(text))
+    # Others ({access_token}, {uid}...) are filled from the token, not from settings.
+    return [name for name in PLACEHOLDERS if name in found]
+
+
+def _placeholder_value(placeholder: str, value: str) -> str:
+    """``value`` cleaned up: ``OKTA_DOMAIN=https://dev-1.okta.com/`` means ``dev-1.okta.com``."""
+    value = value.strip()
+    if placeholder == "domain":
+        value = value.removeprefix("https://").rstrip("/")
+    return value
 
 
 def read_env_file(path: Path) -> dict[str, str]:

@@ -32,11 +32,13 @@ def clean_env() -> dict[str, str]:
 
 
 @asynccontextmanager
-async def example_process(*args: str) -> AsyncIterator[asyncio.subprocess.Process]:
+async def example_process(
+    *args: str, env: dict[str, str] | None = None
+) -> AsyncIterator[asyncio.subprocess.Process]:
     """``python -m example_app *args``; killed (this PID only) if a test leaves it running."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "example_app", *args,
-        cwd=ROOT, env=clean_env(),
+        cwd=ROOT, env=clean_env() | (env or {}),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
@@ -83,3 +85,22 @@ async def test_a_busy_port_is_a_clear_error(tmp_path: Path) -> None:
             _, stderr = await asyncio.wait_for(process.communicate(), START_TIMEOUT)
     assert process.returncode == 2
     assert "Cannot listen on 127.0.0.1" in stderr.decode()
+
+
+async def test_a_tenant_preset_without_its_domain_is_left_out(tmp_path: Path) -> None:
+    # Okta needs OKTA_DOMAIN too: without it, Okta is left out, and the rest still runs.
+    credentials = {"OKTA_CLIENT_ID": "okta-id", "OKTA_CLIENT_SECRET": "okta-secret-value"}
+    async with example_process(
+        "--port", "0", "--provider-port", "0", "--env-file", str(tmp_path / "absent.env"),
+        env=credentials,
+    ) as process:  # fmt: skip
+        url = await asyncio.wait_for(read_until_url(process), START_TIMEOUT)
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            page = await response.text()
+        assert "Sign in with Dev Provider" in page
+        assert "Sign in with Okta" not in page
+        process.send_signal(signal.SIGINT)
+        _, stderr = await asyncio.wait_for(process.communicate(), STOP_TIMEOUT)
+    assert process.returncode == 0, stderr.decode()
+    assert "okta also needs OKTA_DOMAIN" in stderr.decode()
+    assert "okta-secret-value" not in stderr.decode()
