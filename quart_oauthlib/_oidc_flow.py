@@ -369,6 +369,14 @@ async def userinfo(state: OAuthState, bound: OAuth2Session, name: str) -> dict[s
     if not bound.token:
         raise TokenNotFoundError(f"The current user holds no {name!r} token.")
     claims = await stored_claims(state, name)
+    if claims is None and isinstance(bound.token.get("sub"), str):
+        claims = {"sub": bound.token["sub"]}  # stored with the token at the login
+    if claims is None and config.openid:
+        # OIDC Core §5.3.2: userinfo is only trusted once its sub matches the ID token's.
+        raise UserInfoError(
+            f"There is no verified ID token subject for {name!r} to check the userinfo "
+            "answer against (the token was not stored by this extension's login)."
+        )
     return await fetch_userinfo(bound, config.userinfo_url, id_token=claims)
 
 

@@ -32,6 +32,7 @@ from quart_oauthlib.errors import (
     IDTokenNonceError,
     IDTokenSignatureError,
     IssuerMismatchError,
+    UserInfoError,
     UserInfoMismatchError,
 )
 from quart_oauthlib.http_errors import OpenIDProviderError, OpenIDVerificationError
@@ -417,3 +418,32 @@ async def test_an_es256_id_token_is_accepted(app: Quart, provider: TamperingProv
         json.loads(base64.urlsafe_b64decode(provider.last_id_token.split(".")[0] + "=="))["alg"]
         == "ES256"
     )
+
+
+async def test_userinfo_on_another_browser_is_checked_against_the_stored_sub(
+    tls: TLS, provider: TamperingProvider, store: MemoryTokenStore
+) -> None:
+    # A shared store and a user loader: the second browser has the token but not the
+    # claims the first browser's session kept. The token's own sub stands in for them.
+    app, oauth = make_app(tls, provider, store=store)
+    oauth.user_id_loader(lambda: "alice")
+
+    @app.route("/check")
+    async def check() -> Any:
+        try:
+            return await oauth.corp.userinfo()
+        except UserInfoMismatchError:
+            return {"error": "mismatch"}, 409
+        except UserInfoError:
+            return {"error": "unverifiable"}, 409
+
+    async with app.test_app() as test_app:
+        assert (await login(test_app.test_client(), provider)).status_code == 302
+        other_browser = test_app.test_client()
+        assert (await other_browser.get("/check")).status_code == 200
+        provider.userinfo_sub = "someone-else"
+        assert (await (await other_browser.get("/check")).get_json()) == {"error": "mismatch"}
+        # A token the extension did not store (no sub, no claims): nothing to check against.
+        await store.set("corp", "user:alice", {"access_token": "x", "token_type": "Bearer"})
+        provider.userinfo_sub = None
+        assert (await (await other_browser.get("/check")).get_json()) == {"error": "unverifiable"}
