@@ -80,9 +80,19 @@ class BoundOAuth2Session(OAuth2Session):
                 self.token = stored
         return self.token or None
 
+    def _token_ready(self) -> bool:
+        return self._loaded and not self._discover  # else _send loads it first
+
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
-        await self.load_token()  # every request verb ends here
+        await self.load_token()  # every request verb not on the fast path ends here
         return await super()._send(*args, **kwargs)
+
+    def _adopt(self, token: Token | None) -> None:
+        """Take the token this request already read from the store (see bound_session)."""
+        if not self._loaded and not self._discover:
+            self._loaded = True
+            if token:
+                self.token = token
 
     async def id_token_claims(self) -> dict[str, Any] | None:
         """The verified ID token claims kept from the user's login (OpenID providers).
@@ -343,4 +353,7 @@ def bound_session(name: str) -> BoundSession:
     if bound is None:
         kind = BoundOAuth1Session if config.version == 1 else BoundOAuth2Session
         bound = sessions[name] = kind(config, state, state.http_session())
+        tokens = request_cache().tokens
+        if isinstance(bound, BoundOAuth2Session) and name in tokens:
+            bound._adopt(tokens[name])  # read by @oauth.require: no need to wait for it
     return bound

@@ -15,6 +15,7 @@ from oauthlib.oauth2 import (
     TokenExpiredError,
     WebApplicationClient,
 )
+from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from yarl import URL
 
 from ..errors import ConfigurationError, TokenUpdated
@@ -31,12 +32,14 @@ from ._token_endpoint import TokenResponse
 from ._transport import (
     BasicCredentials,
     RequestContext,
+    ResponseContext,
     maybe_await,
     require_secure_transport,
 )
 from .oauth2_auth import (
     DEFAULT_REFRESH_MARGIN,
     add_token,
+    authorization_value,
     expires_at_of,
     is_expired,
     load_token,
@@ -197,16 +200,39 @@ class OAuth2SessionBase(BaseSession):
         client_id: str | None = None,
         client_secret: str | None = None,
         **kwargs: Any,
-    ) -> RequestContext:
+    ) -> ResponseContext:
         """Send a request with the token attached (unless ``withhold_token``).
 
         An expired token is refreshed first when ``auto_refresh_url`` is set;
         otherwise ``oauthlib.oauth2.TokenExpiredError`` is raised. ``kwargs`` go
         to ``aiohttp.ClientSession.request``.
         """
+        if not withhold_token and self._token_ready():
+            # The fast path: a fresh Bearer token in the header and no hook to run. The
+            # request is aiohttp's own, with no coroutine of ours around it: every
+            # suspension of a request would otherwise pass through two more frames.
+            client = self._client
+            expires_at = self._expires_at
+            value = authorization_value(client)
+            str_url = str(url)
+            if (
+                value is not None
+                and (expires_at is None or expires_at - self.refresh_margin > time.time())
+                and not self.compliance_hook["protected_request"]
+                and (str_url.startswith("https://") or is_secure_transport(str_url))
+            ):
+                send_headers = dict(headers) if headers else {}
+                send_headers["Authorization"] = value
+                return self._http.session.request(
+                    method, str_url, data=data, headers=send_headers, **kwargs
+                )
         return RequestContext(
             self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
         )
+
+    def _token_ready(self) -> bool:
+        """Whether the token to send is at hand without awaiting anything."""
+        return True
 
     async def _send(
         self,

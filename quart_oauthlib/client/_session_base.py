@@ -10,7 +10,7 @@ import aiohttp
 from yarl import URL
 
 from ..errors import ConfigurationError
-from ._transport import RequestContext, SessionHolder
+from ._transport import ResponseContext, SessionHolder
 
 
 class BaseSession:
@@ -34,36 +34,36 @@ class BaseSession:
         """The aiohttp session requests go through (created on first use)."""
         return self._http.session
 
-    def request(self, method: str, url: str | URL, **kwargs: Any) -> RequestContext:
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send an authorized request; subclasses define how."""
         raise NotImplementedError
 
-    def get(self, url: str | URL, **kwargs: Any) -> RequestContext:
+    def get(self, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send a GET request; see :meth:`request`."""
         return self.request("GET", url, **kwargs)
 
-    def options(self, url: str | URL, **kwargs: Any) -> RequestContext:
+    def options(self, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send an OPTIONS request; see :meth:`request`."""
         return self.request("OPTIONS", url, **kwargs)
 
-    def head(self, url: str | URL, **kwargs: Any) -> RequestContext:
+    def head(self, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send a HEAD request (redirects not followed, as requests does); see :meth:`request`."""
         kwargs.setdefault("allow_redirects", False)
         return self.request("HEAD", url, **kwargs)
 
-    def post(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
+    def post(self, url: str | URL, data: Any = None, **kwargs: Any) -> ResponseContext:
         """Send a POST request; see :meth:`request`."""
         return self.request("POST", url, data=data, **kwargs)
 
-    def put(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
+    def put(self, url: str | URL, data: Any = None, **kwargs: Any) -> ResponseContext:
         """Send a PUT request; see :meth:`request`."""
         return self.request("PUT", url, data=data, **kwargs)
 
-    def patch(self, url: str | URL, data: Any = None, **kwargs: Any) -> RequestContext:
+    def patch(self, url: str | URL, data: Any = None, **kwargs: Any) -> ResponseContext:
         """Send a PATCH request; see :meth:`request`."""
         return self.request("PATCH", url, data=data, **kwargs)
 
-    def delete(self, url: str | URL, **kwargs: Any) -> RequestContext:
+    def delete(self, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send a DELETE request; see :meth:`request`."""
         return self.request("DELETE", url, **kwargs)
 

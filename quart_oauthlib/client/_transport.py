@@ -12,7 +12,7 @@ import inspect
 import ssl
 from collections.abc import Awaitable, Coroutine, Generator
 from types import TracebackType
-from typing import Any, Final, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote
 
 import aiohttp
@@ -156,6 +156,27 @@ async def maybe_await(value: T | Awaitable[T]) -> T:
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+class ResponseContext(Protocol):
+    """What ``session.get(...)`` returns: await it, or use it with ``async with``.
+
+    ``resp = await s.get(url)`` gives the ``aiohttp.ClientResponse``;
+    ``async with s.get(url) as resp:`` also releases the connection at the end.
+    It is either a :class:`RequestContext` or, on the fast path of an authorized
+    request that needs nothing but its header, aiohttp's own request context.
+    """
+
+    def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]: ...
+
+    async def __aenter__(self) -> aiohttp.ClientResponse: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
 
 
 class RequestContext:

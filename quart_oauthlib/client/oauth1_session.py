@@ -19,6 +19,7 @@ from ._transport import (
     DEFAULT_TOKEN_TIMEOUT,
     MAX_TOKEN_RESPONSE_BYTES,
     RequestContext,
+    ResponseContext,
 )
 from .oauth1_auth import OAuth1, is_rsa
 
@@ -228,7 +229,7 @@ class OAuth1Session(BaseSession):
 
     # -- signed requests --------------------------------------------------
 
-    def request(self, method: str, url: str | URL, **kwargs: Any) -> RequestContext:
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send a signed request; ``kwargs`` go to ``aiohttp.ClientSession.request``."""
         return RequestContext(self._send(method, url, self._client, kwargs))
 
