@@ -293,12 +293,14 @@ async def verify(
         )
     http = state.http_session()
     access_token = token.get("access_token")
+    answer = await request.form if request.method == "POST" else request.args  # form_post
     try:
         id_token = await _validator(state, config, raw).validate(
             http,
             raw,
             nonce=record.nonce,
             access_token=access_token if isinstance(access_token, str) else None,
+            code=answer.get("code"),  # c_hash, when the provider put one in
             max_age=record.max_age,  # OIDC Core §3.1.3.7 step 13
         )
     except IDTokenError as exc:

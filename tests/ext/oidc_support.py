@@ -35,6 +35,7 @@ class TamperingProvider(OpenIDProvider):
         self.sign_options: dict[str, Any] = {}
         self.mangle: Callable[[str], str] | None = None
         self.last_id_token: str | None = None
+        self.with_c_hash = False  # put the code's c_hash in the ID token
 
     async def _token(self, request: web.Request) -> web.Response:
         self.calls["token"] += 1
@@ -46,6 +47,8 @@ class TamperingProvider(OpenIDProvider):
         access_token = secrets.token_urlsafe(24)
         self.access_tokens.add(access_token)
         changes = {"nonce": nonce, "at_hash": token_hash(access_token, "RS256")}
+        if self.with_c_hash:
+            changes["c_hash"] = token_hash(code, "RS256")
         changes.update(self.claim_changes)
         id_token = self.sign(self.claims(**changes), **self.sign_options)
         if self.mangle is not None:

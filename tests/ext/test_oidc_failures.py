@@ -164,6 +164,7 @@ CASES = [
         "id_token_issued_at",
     ),
     ("malformed", malformed, IDTokenMalformedError, "id_token_malformed"),
+    ("c_hash", set_claims(c_hash="AAAAAAAAAAAAAAAAAAAAAA"), IDTokenHashError, "id_token_hash"),
 ]
 
 
@@ -447,3 +448,10 @@ async def test_userinfo_on_another_browser_is_checked_against_the_stored_sub(
         await store.set("corp", "user:alice", {"access_token": "x", "token_type": "Bearer"})
         provider.userinfo_sub = None
         assert (await (await other_browser.get("/check")).get_json()) == {"error": "unverifiable"}
+
+
+async def test_a_right_c_hash_is_accepted(app: Quart, provider: TamperingProvider) -> None:
+    provider.with_c_hash = True
+    response, errors = await run(app, provider)
+    assert response.status_code == 302 and errors.seen == [] and errors.authorized == 1
+    assert provider.last_id_token is not None and "c_hash" in claims_of(provider.last_id_token)
