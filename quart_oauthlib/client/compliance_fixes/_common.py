@@ -9,7 +9,11 @@ and the session reports it with its status and content type.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+from oauthlib.common import add_params_to_uri
 
 from .._token_endpoint import ResponseHook, TokenResponse
 
@@ -57,3 +61,25 @@ def add_missing_token_type(response: TokenResponse) -> TokenResponse:
         return response
     body["token_type"] = "Bearer"
     return replace_body(response, body)
+
+
+RequestHook = Callable[[str, dict[str, str], Any], tuple[str, dict[str, str], Any]]
+
+
+def query_token_hook(session: OAuth2Session, parameter: str) -> RequestHook:
+    """A ``protected_request`` hook adding the access token as query ``parameter``.
+
+    The token is read per request, not when the hook is made: it may have been
+    refreshed. A URL that already has ``parameter`` (to use another token) is
+    left as it is.
+    """
+
+    def add_query_token(
+        url: str, headers: dict[str, str], data: Any
+    ) -> tuple[str, dict[str, str], Any]:
+        token = session.access_token
+        if token and not parse_qs(urlsplit(url).query).get(parameter):
+            url = add_params_to_uri(url, [(parameter, token)])
+        return url, headers, data
+
+    return add_query_token

@@ -8,10 +8,9 @@ unless the caller already put an ``access_token`` there (to use another token).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from typing import TYPE_CHECKING
 
-from oauthlib.common import add_params_to_uri
+from ._common import query_token_hook
 
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session
@@ -24,14 +23,5 @@ def instagram_compliance_fix(session: OAuth2Session) -> OAuth2Session:
         ``session``, with the hook registered.
     """
 
-    def add_query_token(
-        url: str, headers: dict[str, str], data: Any
-    ) -> tuple[str, dict[str, str], Any]:
-        # Read the token now, not at registration: it may have been refreshed.
-        token = session.access_token
-        if token and not parse_qs(urlsplit(url).query).get("access_token"):
-            url = add_params_to_uri(url, [("access_token", token)])
-        return url, headers, data
-
-    session.register_compliance_hook("protected_request", add_query_token)
+    session.register_compliance_hook("protected_request", query_token_hook(session, "access_token"))
     return session

@@ -26,13 +26,11 @@ present in PARAMETER" (requests-oauthlib issue #377).
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import parse_qs, urlsplit
 
-from oauthlib.common import add_params_to_uri
 from oauthlib.oauth2 import Client
 from oauthlib.oauth2.rfc6749.clients.base import AUTH_HEADER, URI_QUERY
 
-from ._common import add_missing_token_type, on_token_responses
+from ._common import add_missing_token_type, on_token_responses, query_token_hook
 
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session
@@ -91,16 +89,9 @@ def linkedin_compliance_fix(session: OAuth2Session) -> OAuth2Session:
         ``session``, with the hooks registered.
     """
 
-    def add_query_token(
-        url: str, headers: dict[str, str], data: Any
-    ) -> tuple[str, dict[str, str], Any]:
-        # Read the token per request, not at registration: it may have been refreshed.
-        token = session.access_token
-        if token and not parse_qs(urlsplit(url).query).get(_TOKEN_PARAMETER):
-            url = add_params_to_uri(url, [(_TOKEN_PARAMETER, token)])
-        return url, headers, data
-
     on_token_responses(session, add_missing_token_type)
-    session.register_compliance_hook("protected_request", add_query_token)
+    session.register_compliance_hook(
+        "protected_request", query_token_hook(session, _TOKEN_PARAMETER)
+    )
     _leave_placement_to_hooks(session._client)
     return session
