@@ -250,7 +250,10 @@ class BoundOAuth2Session(OAuth2Session):
         ) from cause
 
     async def _write_back(self, token: Token) -> None:
-        await self._app_state.token_refreshed(self.provider, self._before_refresh, token)
+        # As after a login, a raw ID token is not kept: this one (from a refresh) was not
+        # even validated, and the claims kept from the login stay the ones to trust.
+        kept = {key: value for key, value in token.items() if key != "id_token"}
+        await self._app_state.token_refreshed(self.provider, self._before_refresh, kept)
 
 
 class BoundOAuth1Session(OAuth1Session):

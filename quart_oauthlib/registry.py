@@ -230,6 +230,7 @@ def resolve_provider(
             _check_url(where, key, merged[key], insecure_transport)
     if merged.get("server_metadata_url"):
         _check_issuer(where, merged)
+        _check_jose(where)
     if merged.get("redirect_uri"):
         _check_url(where, "redirect_uri", merged["redirect_uri"], insecure_transport)
     auth_method = merged.get("token_endpoint_auth_method", "client_secret_basic")
@@ -310,6 +311,17 @@ def _check_issuer(where: str, merged: Mapping[str, Any]) -> None:
         raise ConfigurationError(
             f"{where}: server_metadata_url has no /.well-known/ path, so the issuer cannot "
             "be told from it; set 'issuer'."
+        ) from exc
+
+
+def _check_jose(where: str) -> None:
+    """ID tokens need the JOSE library: say so now, not after a user's code is spent."""
+    try:
+        import joserfc  # noqa: F401
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"{where}: an OpenID provider's ID tokens are checked with joserfc; install "
+            "the jose extra (pip install 'quart-oauthlib[jose]')."
         ) from exc
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -169,6 +170,20 @@ def test_metadata_url_checked_at_init_app(overrides: dict[str, Any], message: st
         }
     }
     with pytest.raises(ConfigurationError, match=message):
+        QuartOAuth(app)
+
+
+def test_a_missing_jose_library_is_caught_at_init_app(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "joserfc", None)  # as if the jose extra were missing
+    app = Quart(__name__)
+    app.config["OAUTH_PROVIDERS"] = {
+        "corp": {
+            "server_metadata_url": "https://idp.example/.well-known/openid-configuration",
+            "client_id": "id",
+            "client_secret": "secret",
+        }
+    }
+    with pytest.raises(ConfigurationError, match=r"\['corp'\].*quart-oauthlib\[jose\]"):
         QuartOAuth(app)
 
 

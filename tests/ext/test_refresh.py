@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from typing import Any
 
@@ -265,3 +266,27 @@ async def test_refresh_with_the_provider_down_answers_503_and_keeps_the_token(
         response = await test_app.test_client().get("/profile")
     assert response.status_code == 503
     assert await store.get("corp", "user:alice") == token
+
+
+async def test_an_id_token_from_a_refresh_is_not_stored(tls: TLS, provider: OAuth2Provider) -> None:
+    def with_id_token(session: Any) -> Any:  # a provider that re-issues ID tokens
+        def add(response: Any) -> Any:
+            body = json.loads(response.text)
+            body["id_token"] = "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"
+            response.text = json.dumps(body)
+            return response
+
+        session.register_compliance_hook("refresh_token_response", add)
+        return session
+
+    store = MemoryTokenStore()
+    settings = corp_settings(provider, compliance_fix=with_id_token)
+    app, _ = make_app(tls, {"corp": settings}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        old = await expire_memory(store)
+        assert (await client.get("/profile")).status_code == 200
+    ((_, token),) = store._tokens.items()
+    assert token["access_token"] != old  # refreshed...
+    assert "id_token" not in token  # ...without keeping the unvalidated ID token
