@@ -48,6 +48,9 @@ class BoundOAuth2Session(OAuth2Session):
     """
 
     def __init__(self, config: ProviderConfig, app_state: OAuthState, http: aiohttp.ClientSession):
+        # Not a bound method of ours: that would make a reference cycle, and every
+        # request's session would wait for the cyclic garbage collector.
+        self._write_back = _WriteBack(app_state, config.name)
         super().__init__(
             config.client_id,
             auto_refresh_url=config.refresh_url,
@@ -60,7 +63,6 @@ class BoundOAuth2Session(OAuth2Session):
         self.provider = config.name
         self._app_state = app_state
         self._loaded = False
-        self._before_refresh: Token = {}
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = config.server_metadata_url is not None and config.metadata is None
         if config.compliance_fix is not None:
@@ -209,7 +211,7 @@ class BoundOAuth2Session(OAuth2Session):
                 self.token = newer  # another request refreshed it meanwhile
                 await self._app_state.save_token(self.provider, newer)
                 return
-            self._before_refresh = old
+            self._write_back.before = old
             try:
                 if force:
                     await super().renew_token(client_id=client_id, client_secret=client_secret)
@@ -249,11 +251,23 @@ class BoundOAuth2Session(OAuth2Session):
             error=getattr(cause, "error", None),
         ) from cause
 
-    async def _write_back(self, token: Token) -> None:
+
+
+class _WriteBack:
+    """The bound session's ``token_updater``: store a refreshed token for the user."""
+
+    __slots__ = ("before", "provider", "state")
+
+    def __init__(self, state: OAuthState, provider: str):
+        self.state = state
+        self.provider = provider
+        self.before: Token = {}  # the token the refresh replaces
+
+    async def __call__(self, token: Token) -> None:
         # As after a login, a raw ID token is not kept: this one (from a refresh) was not
         # even validated, and the claims kept from the login stay the ones to trust.
         kept = {key: value for key, value in token.items() if key != "id_token"}
-        await self._app_state.token_refreshed(self.provider, self._before_refresh, kept)
+        await self.state.token_refreshed(self.provider, self.before, kept)
 
 
 class BoundOAuth1Session(OAuth1Session):
