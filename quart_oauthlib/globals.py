@@ -252,7 +252,6 @@ class BoundOAuth2Session(OAuth2Session):
         ) from cause
 
 
-
 class _WriteBack:
     """The bound session's ``token_updater``: store a refreshed token for the user."""
 
