@@ -119,7 +119,7 @@ class OAuthState:
 
         ``app.test_client()`` does not run ``before_serving``. Rather than leak a
         session bound to a loop that may soon be closed, a request then gets its
-        own session, closed when the request ends (see :func:`close_request_http`).
+        own session, closed when the request ends (see :func:`end_request`).
         """
         if self.http is not None and not self.http.closed:
             return self.http
@@ -246,9 +246,22 @@ def get_state(app: Quart | None = None) -> OAuthState:
     return state
 
 
-async def close_request_http(exc: BaseException | None = None) -> None:
-    """Close the per-request HTTP session made when the app was not started."""
-    cache: RequestCache | None = getattr(g, _CACHE_ATTRIBUTE, None)
-    http = cache.http if cache is not None else None
+async def end_request(exc: BaseException | None = None) -> None:
+    """Forget what the request learnt, and close its own HTTP session if it made one.
+
+    The request's context can outlive it: a cancelled aiohttp timer keeps the
+    context it was made in (and so ``g``) until the loop drops it, up to the
+    request timeout later. Emptying the cache now frees the user's token and
+    the bound sessions at once, rather than then.
+    """
+    app_globals = cast(Any, g)._get_current_object()
+    cache: RequestCache | None = getattr(app_globals, _CACHE_ATTRIBUTE, None)
+    if cache is None:
+        return
+    delattr(app_globals, _CACHE_ATTRIBUTE)
+    http, cache.http = cache.http, None
+    cache.tokens.clear()
+    cache.sessions.clear()
+    cache.user_id = None
     if http is not None:
         await http.close()

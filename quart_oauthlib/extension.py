@@ -31,7 +31,7 @@ from ._state import (
     OAuthState,
     SessionFactory,
     UserIdLoader,
-    close_request_http,
+    end_request,
     get_state,
 )
 from .blueprint import make_blueprint
@@ -141,7 +141,7 @@ class QuartOAuth:
                 await close_store(state.store)
 
             app.after_serving(close_own_store)
-        app.teardown_request(close_request_http)
+        app.teardown_request(end_request)
         app.register_error_handler(ReauthorizationRequiredError, handle_reauthorization)
 
     # -- providers ---------------------------------------------------------
