@@ -59,6 +59,9 @@ class OAuth1Session(BaseSession):
         verifier: The verifier for the access token request, then dropped.
         client_class: The oauthlib client class.
         force_include_body: See :class:`OAuth1`.
+        decoding: See :class:`OAuth1` (keyword-only here: requests-oauthlib's
+            ``OAuth1Session`` takes it through ``**kwargs``, which are
+            aiohttp's here).
         session: An ``aiohttp.ClientSession`` to borrow; it stays yours to close.
         **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
 
@@ -84,6 +87,7 @@ class OAuth1Session(BaseSession):
         client_class: type[Client] | None = None,
         force_include_body: bool = False,
         *,
+        decoding: str | None = "utf-8",
         session: aiohttp.ClientSession | None = None,
         **kwargs: Any,
     ):
@@ -98,6 +102,7 @@ class OAuth1Session(BaseSession):
             signature_type=signature_type,
             rsa_key=rsa_key,
             verifier=verifier,
+            decoding=decoding,
             client_class=client_class,
             force_include_body=force_include_body,
         )

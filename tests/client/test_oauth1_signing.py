@@ -6,20 +6,25 @@ arrived on the wire; it also refuses a nonce it has seen.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import aiohttp
 import pytest
+from aiohttp import web
 from multidict import MultiDict
+from oauthlib.common import generate_nonce, generate_timestamp
 from oauthlib.oauth1 import Client
 from yarl import URL
 
 from quart_oauthlib import ConfigurationError, OAuth1, OAuth1Session
 from tests.fake_provider.oauth1 import CLIENT_KEY, CLIENT_SECRET, OAuth1Provider, running_provider
-from tests.fake_provider.serving import TLS
+from tests.fake_provider.serving import TLS, serve
 
 PLACEMENTS = ["AUTH_HEADER", "QUERY", "BODY"]
 FORM = "application/x-www-form-urlencoded"
@@ -212,6 +217,207 @@ async def test_force_include_body_hands_the_body_to_the_client(
     assert bodies == [None]
 
 
+def pinned(
+    provider: OAuth1Provider, placement: str = "AUTH_HEADER", **kwargs: Any
+) -> tuple[OAuth1, Client]:
+    """Our signer, and oauthlib's own client with the same token, nonce and timestamp.
+
+    Each pair signs one request: the provider refuses a nonce it has seen.
+    """
+    token = provider.grant()
+    credentials = (CLIENT_KEY, CLIENT_SECRET, token["oauth_token"], token["oauth_token_secret"])
+    nonce, timestamp = generate_nonce(), generate_timestamp()
+    ours = OAuth1(
+        *credentials, signature_type=placement, nonce=nonce, timestamp=timestamp, **kwargs
+    )
+    theirs = Client(
+        *credentials, signature_type=placement, decoding=None, nonce=nonce, timestamp=timestamp
+    )
+    return ours, theirs
+
+
+def body_hash(body: bytes) -> str:
+    """draft-eaton-oauth-bodyhash-00 §3.2: base64 of the SHA-1 of the body's bytes."""
+    return base64.b64encode(hashlib.sha1(body, usedforsecurity=False).digest()).decode()
+
+
+@pytest.mark.parametrize("placement", ["AUTH_HEADER", "QUERY"])
+async def test_force_include_body_signs_a_bytes_body_as_oauthlib_does(
+    provider: OAuth1Provider, client: aiohttp.ClientSession, placement: str
+) -> None:
+    """oauthlib's Client.sign, given a non-form body and its Content-Type, adds an
+    ``oauth_body_hash`` (the body hash extension) to the protocol parameters; the
+    body itself stays out of the base string. oauthlib's server recomputes the
+    signature over that parameter."""
+    body = "hello world ✓".encode()
+    url = provider.url("/api/echo")
+    ours, theirs = pinned(provider, placement, force_include_body=True)
+    answer = await echo(client, ours, "POST", url, data=body)  # application/octet-stream
+    assert answer["body"] == body.decode() and answer["params"] == []
+    signed_url, headers, signed_body = theirs.sign(
+        url,
+        "POST",
+        body,  # type: ignore[arg-type]  # bytes are read as its ``encoding``, as requests-oauthlib hands them
+        {"Content-Type": "application/octet-stream"},
+    )
+    assert signed_body == body.decode()  # handed back as it came
+    seen = provider.seen[-1]
+    assert seen.valid and seen.content_type == "application/octet-stream"
+    if placement == "AUTH_HEADER":
+        assert seen.authorization is not None
+        assert seen.authorization == headers["Authorization"]
+        assert f'oauth_body_hash="{quote(body_hash(body), safe="")}"' in seen.authorization
+    else:
+        assert seen.query == urlsplit(signed_url).query
+        assert ("oauth_body_hash", body_hash(body)) in parse_qsl(seen.query)
+
+
+async def test_force_include_body_signs_json_as_oauthlib_does_whose_server_ignores_the_hash(
+    provider: OAuth1Provider, client: aiohttp.ClientSession
+) -> None:
+    url = provider.url("/api/echo")
+    ours, theirs = pinned(provider, force_include_body=True)
+    await echo(client, ours, "POST", url, json={"a": 1})
+    body = '{"a": 1}'
+    _, headers, _ = theirs.sign(url, "POST", body, {"Content-Type": "application/json"})
+    assert provider.seen[-1].valid
+    assert provider.seen[-1].authorization == headers["Authorization"]
+    assert quote(body_hash(body.encode()), safe="") in headers["Authorization"]
+    # oauthlib's server never compares oauth_body_hash with the body: it is only
+    # one more signed parameter. The same Authorization header over another body
+    # is accepted, so the hash protects a body only at providers that check it.
+    _, pinned_theirs = pinned(provider)
+    _, headers, _ = pinned_theirs.sign(url, "POST", body, {"Content-Type": "application/json"})
+    async with client.post(url, data='{"a": 2}', headers=headers) as resp:
+        assert resp.status == 200, await resp.text()
+    assert provider.seen[-1].valid and provider.seen[-1].body == '{"a": 2}'
+
+
+@pytest.mark.parametrize("force_include_body", [True, False])
+async def test_force_include_body_changes_nothing_for_a_form_body(
+    provider: OAuth1Provider, client: aiohttp.ClientSession, force_include_body: bool
+) -> None:
+    """A form body is signed as RFC 5849 §3.4.1.3 says either way, and carries no
+    ``oauth_body_hash``: the extension forbids one on form bodies (§4.1.1)."""
+    url, form, form_headers = provider.url("/api/echo"), "a=1&b=%C3%BC", {"Content-Type": FORM}
+    ours, theirs = pinned(provider, force_include_body=force_include_body)
+    answer = await echo(client, ours, "POST", url, data=form, headers=form_headers)
+    assert pairs(answer) == [("a", "1"), ("b", "ü")]
+    _, headers, _ = theirs.sign(url, "POST", form, form_headers)
+    assert provider.seen[-1].authorization == headers["Authorization"]
+    assert "oauth_body_hash" not in headers["Authorization"]
+    answer = await echo(
+        client, signer(provider, force_include_body=force_include_body), "POST", url,
+        data={"a": "1", "b": "ü"},
+    )  # fmt: skip
+    assert pairs(answer) == [("a", "1"), ("b", "ü")]
+    assert "oauth_body_hash" not in (provider.seen[-1].authorization or "")
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "match"),
+    [
+        # Looks like form parameters, but its Content-Type says it is not a form.
+        (b"a=1", ValueError, "Body contains parameters but Content-Type header was"),
+        # oauthlib hashes text: a body that is not UTF-8 cannot be handed to it.
+        (b"\x89PNG\r\n\x1a\n\xff", UnicodeDecodeError, "can't decode byte 0x89"),
+    ],
+)
+async def test_force_include_body_refuses_the_bytes_bodies_oauthlib_refuses(
+    provider: OAuth1Provider,
+    client: aiohttp.ClientSession,
+    body: bytes,
+    error: type[Exception],
+    match: str,
+) -> None:
+    url = provider.url("/api/echo")
+    with pytest.raises(error, match=match):
+        Client(CLIENT_KEY, CLIENT_SECRET).sign(
+            url,
+            "POST",
+            body,  # type: ignore[arg-type]  # bytes are read as its ``encoding``
+            {"Content-Type": "application/octet-stream"},
+        )
+    auth = signer(provider, force_include_body=True)
+    with pytest.raises(error, match=match):
+        await client.post(url, data=body, middlewares=(auth,))
+    assert provider.seen == []
+    # Without force_include_body the same bodies go out untouched and unsigned.
+    async with client.post(url, data=body, middlewares=(signer(provider),)) as resp:
+        assert resp.status == 200
+    assert provider.seen[-1].valid
+
+
+@pytest.mark.parametrize("placement", ["AUTH_HEADER", "QUERY"])
+@pytest.mark.parametrize("decoding", ["utf-8", "utf-16", None])
+async def test_decoding_is_the_codec_oauthlib_answers_in(
+    provider: OAuth1Provider, client: aiohttp.ClientSession, placement: str, decoding: str | None
+) -> None:
+    """As in requests-oauthlib, ``decoding`` goes to oauthlib's client, which encodes
+    the signed URL, headers and body in it (None: it answers text). OAuth1 decodes
+    them back with it, so the request sent is the same whatever the codec."""
+    answers: list[tuple[Any, ...]] = []
+
+    class Spy(Client):
+        def sign(self, *args: Any, **kwargs: Any) -> Any:
+            answer = super().sign(*args, **kwargs)
+            answers.append(answer)
+            return answer
+
+    url = provider.url("/api/echo") + "?q=caf%C3%A9"
+    ours, theirs = pinned(provider, placement, decoding=decoding, client_class=Spy)
+    assert ours.client.decoding == decoding
+    answer = await echo(client, ours, "GET", url)
+    assert pairs(answer) == [("q", "café")]
+    ((signed_url, headers, _),) = answers
+    assert isinstance(signed_url, bytes if decoding else str)
+    assert all(isinstance(name, bytes if decoding else str) for name in headers)
+    expected_url, expected_headers, _ = theirs.sign(url, "GET")
+    seen = provider.seen[-1]
+    assert seen.valid
+    if placement == "AUTH_HEADER":
+        assert seen.authorization == expected_headers["Authorization"]
+    else:
+        assert seen.query == urlsplit(expected_url).query
+
+
+async def test_decoding_is_the_codec_a_forced_body_is_sent_in(
+    tls: TLS, client: aiohttp.ClientSession
+) -> None:
+    """The one place oauthlib's output is not ASCII: a body handed to it with
+    ``force_include_body`` comes back encoded in ``decoding``, and is sent so, as
+    requests-oauthlib sends it. The body is read as ``encoding`` (oauthlib's client
+    option, UTF-8 by default); its oauth_body_hash is always over UTF-8."""
+
+    async def raw_echo(request: web.Request) -> web.Response:
+        body = await request.read()
+        return web.json_response(
+            {"hex": body.hex(), "authorization": request.headers["Authorization"]}
+        )
+
+    app = web.Application()
+    app.router.add_post("/raw", raw_echo)
+    text = "Grüße aus Köln"  # not form-encoded, and Latin-1 can encode it
+    async with serve(app, tls) as base:
+        url = str(base.with_path("/raw"))
+        sent: dict[tuple[str, str | None], bytes] = {}
+        for encoding, decoding in [("utf-8", "utf-8"), ("utf-8", None), ("utf-8", "latin-1"),
+                                   ("latin-1", "latin-1")]:  # fmt: skip
+            auth = OAuth1(CLIENT_KEY, CLIENT_SECRET, "token", "secret", encoding=encoding,
+                          decoding=decoding, force_include_body=True)  # fmt: skip
+            async with client.post(
+                url, data=text.encode(encoding), headers={"Content-Type": "text/plain"},
+                middlewares=(auth,),
+            ) as resp:  # fmt: skip
+                answer = await resp.json()
+            sent[encoding, decoding] = bytes.fromhex(answer["hex"])
+            hashed = quote(body_hash(text.encode()), safe="")
+            assert f'oauth_body_hash="{hashed}"' in answer["authorization"]
+    assert sent["utf-8", "utf-8"] == sent["utf-8", None] == text.encode()
+    assert sent["utf-8", "latin-1"] == text.encode("latin-1")  # transcoded on the way out
+    assert sent["latin-1", "latin-1"] == text.encode("latin-1")  # kept as it came
+
+
 @pytest.mark.parametrize("placement", PLACEMENTS)
 async def test_a_retrying_middleware_gets_a_fresh_signature(
     provider: OAuth1Provider, client: aiohttp.ClientSession, placement: str
@@ -265,3 +471,20 @@ async def test_session_signs_every_verb(provider: OAuth1Provider, tls: TLS) -> N
         assert resp.status == 200
         resp.release()
     assert len(provider.seen) == 8 and all(seen.valid for seen in provider.seen)
+
+
+@pytest.mark.parametrize("decoding", ["latin-1", None])
+async def test_session_passes_decoding_to_its_client(
+    provider: OAuth1Provider, tls: TLS, decoding: str | None
+) -> None:
+    """OAuth1Session takes OAuth1's ``decoding``; its ``**kwargs`` stay aiohttp's."""
+    token = provider.grant()
+    async with OAuth1Session(
+        CLIENT_KEY, CLIENT_SECRET, token["oauth_token"], token["oauth_token_secret"],
+        decoding=decoding, connector=aiohttp.TCPConnector(ssl=tls.client_context),
+    ) as oauth:  # fmt: skip
+        assert oauth.auth.client.decoding == decoding
+        async with oauth.post(provider.url("/api/echo"), data={"name": "Zoë"}) as resp:
+            assert resp.status == 200, await resp.text()
+            assert (await resp.json())["params"] == [["name", "Zoë"]]
+    assert provider.seen[-1].valid

@@ -10,10 +10,13 @@ from quart import Quart, jsonify
 from yarl import URL
 
 from quart_oauthlib import MemoryTokenStore, QuartOAuth
+from quart_oauthlib.errors import TokenNotFoundError, UserInfoError
 from quart_oauthlib.globals import BoundOAuth1Session
+from quart_oauthlib.providers import PRESETS
 from tests.ext.conftest import follow_provider
 from tests.fake_provider.oauth1 import CLIENT_KEY, CLIENT_SECRET, OAuth1Provider, running_provider
 from tests.fake_provider.serving import TLS
+from tests.providers.test_catalogue import sample
 
 CALLBACK = "https://127.0.0.1/login/tumblr/authorized"
 
@@ -148,3 +151,110 @@ async def test_oauth1_forget_token(tls: TLS, provider1: OAuth1Provider) -> None:
         assert (await client.get("/me")).status_code == 302
     assert forgotten == {"had_token": True, "authorized": False}
     assert len(store) == 0
+
+
+OAUTH1_PRESETS = sorted(name for name, preset in PRESETS.items() if preset.get("version") == 1)
+
+
+def preset_userinfo(name: str) -> URL:
+    url = PRESETS[name].get("userinfo_url")
+    assert url, f"{name} has no userinfo URL"
+    return URL(url)
+
+
+def local_preset(provider: OAuth1Provider, name: str) -> dict[str, Any]:
+    """Preset ``name``'s own settings, its endpoints moved to the local provider.
+
+    The userinfo URL keeps the preset's path and query (Flickr's API method is in
+    the query, and so signed) under ``/userinfo``.
+    """
+    userinfo = preset_userinfo(name)
+    local = URL(provider.url("/userinfo" + userinfo.raw_path))
+    return {
+        "client_key": CLIENT_KEY,
+        "client_secret": CLIENT_SECRET,
+        "request_token_url": provider.url("/oauth/request_token"),
+        "authorize_url": provider.url("/oauth/authorize"),
+        "access_token_url": provider.url("/oauth/access_token"),
+        "userinfo_url": str(local.with_query(userinfo.raw_query_string)),
+        "redirect_uri": f"https://127.0.0.1/login/{name}/authorized",
+    }
+
+
+def profile_app(tls: TLS, name: str, settings: dict[str, Any], store: MemoryTokenStore) -> Quart:
+    app = Quart(__name__)
+    app.config.update(
+        SECRET_KEY="k", OAUTH_CA_BUNDLE=tls.ca_pem_path, OAUTH_PROVIDERS={name: settings}
+    )
+    oauth = QuartOAuth(app, store=store)
+
+    @app.route("/me")
+    async def me() -> Any:
+        try:
+            profile = await oauth[name].profile()
+        except TokenNotFoundError:
+            return jsonify(error="signed out"), 401
+        except UserInfoError as exc:
+            return jsonify(error=str(exc), status=exc.status), 502
+        fields = ("id", "email", "email_verified", "name", "avatar_url")
+        return jsonify(
+            profile={field: getattr(profile, field) for field in fields}, raw=dict(profile.raw)
+        )
+
+    return app
+
+
+@pytest.mark.parametrize("name", OAUTH1_PRESETS)
+async def test_oauth1_preset_profile_end_to_end(
+    tls: TLS, provider1: OAuth1Provider, name: str
+) -> None:
+    """Log in with an OAuth 1 preset, then ``await oauth.<name>.profile()``: a signed
+    userinfo request (verified by oauthlib's ResourceEndpoint) whose answer, in the
+    shape the provider documents (tests/providers/data), maps to the Profile."""
+    recorded = sample(name)
+    provider1.userinfo = recorded["answer"]
+    store = MemoryTokenStore()
+    settings = local_preset(provider1, name)
+    app = profile_app(tls, name, settings, store)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        assert (await client.get("/me")).status_code == 401  # no token yet
+        response = await client.get(f"/login/{name}")
+        back = await follow_provider(tls, response.headers["Location"])
+        assert back.path == f"/login/{name}/authorized"
+        done = await client.get(back.path, query_string=dict(back.query))
+        assert done.status_code == 302, await done.get_data(as_text=True)
+        ((_, token),) = store._tokens.items()
+        me = await client.get("/me")
+        assert me.status_code == 200, await me.get_data(as_text=True)
+        body = await me.get_json()
+    assert body == {"profile": recorded["profile"], "raw": recorded["answer"]}
+    assert provider1.state.calls == {
+        "request_token": 1,
+        "authorize": 1,
+        "access_token": 1,
+        "userinfo": 1,
+    }
+    (seen,) = provider1.seen
+    assert seen.valid and seen.method == "GET"
+    assert seen.path == URL(settings["userinfo_url"]).path
+    assert seen.query.startswith(preset_userinfo(name).raw_query_string)
+    assert seen.authorization is not None
+    assert f'oauth_token="{token["oauth_token"]}"' in seen.authorization
+
+
+async def test_oauth1_profile_refused_by_the_provider(tls: TLS, provider1: OAuth1Provider) -> None:
+    """A token the provider no longer knows: oauthlib refuses the signed userinfo call."""
+    store = MemoryTokenStore()
+    app = profile_app(tls, "tumblr", local_preset(provider1, "tumblr"), store)
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        response = await client.get("/login/tumblr")
+        back = await follow_provider(tls, response.headers["Location"])
+        assert (await client.get(back.path, query_string=dict(back.query))).status_code == 302
+        provider1.state.access_tokens.clear()  # revoked at the provider
+        me = await client.get("/me")
+        body = await me.get_json()
+    assert me.status_code == 502 and body["status"] == 401
+    assert "answered status 401" in body["error"]
+    assert [seen.valid for seen in provider1.seen] == [False]

@@ -14,13 +14,16 @@ Endpoints:
 * ``* /api/echo`` and ``/api/echo/<anything>``: a protected resource; answers
   what oauthlib verified.
 * ``* /api/redirect?to=<url>&status=302``: a protected redirect.
+* ``* /userinfo/<anything>``: a protected userinfo endpoint answering
+  :attr:`OAuth1Provider.userinfo` as JSON (Tumblr's ``/v2/user/info`` shape
+  by default), so that a preset's path and query can be kept under it.
 * ``* /open/echo``: unprotected; answers what it received (for other origins).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,9 +46,12 @@ __all__ = [
     "CALLBACK",
     "CLIENT_KEY",
     "CLIENT_SECRET",
+    "ESCAPED_CLIENT_KEY",
+    "ESCAPED_CLIENT_SECRET",
     "PLAIN_CLIENT_KEY",
     "PLAIN_CLIENT_SECRET",
     "RSA_CLIENT_KEY",
+    "TUMBLR_USER_INFO",
     "OAuth1Provider",
     "running_provider",
 ]
@@ -54,13 +60,23 @@ CLIENT_KEY = "quartoauthlibclient01"
 # Characters that need escaping, so that secrets are encoded the same on both sides.
 CLIENT_SECRET = "s3cret & more/ü"
 RSA_CLIENT_KEY = "quartoauthlibrsaclient"
-# oauthlib's server decodes oauth_* values from a query or body twice, so a
+# oauthlib's server decodes oauth_* values from a query or body twice (once as
+# form data in urldecode, once more in signature.collect_parameters), so a
 # PLAINTEXT signature (the escaped secrets themselves) verifies there only when
-# escaping leaves the secret unchanged. Header signatures are decoded once.
+# escaping leaves the secrets unchanged. Header signatures are decoded once.
+# tests/client/test_oauth1_flows.py shows both with ESCAPED_CLIENT_SECRET.
 PLAIN_CLIENT_KEY = "quartoauthlibplainclient"
 PLAIN_CLIENT_SECRET = "plainsecretwithoutescapes"
+# Every character class RFC 5849 §3.6 escapes: reserved, space, "%", non-ASCII.
+ESCAPED_CLIENT_KEY = "quartoauthlibescapedclient"
+ESCAPED_CLIENT_SECRET = "c&s=1+2 100%/ü€~"
 CALLBACK = "https://127.0.0.1/callback"
 REALMS = ["photos", "profile"]
+# GET /v2/user/info as Tumblr documents it (tests/providers/data/tumblr.json).
+TUMBLR_USER_INFO: dict[str, Any] = {
+    "meta": {"status": 200, "msg": "OK"},
+    "response": {"user": {"name": "derekg", "likes": 606, "blogs": [{"name": "derekg"}]}},
+}
 # oauthlib's server side logs signature base strings and secrets at DEBUG.
 SERVER_LOGGERS = ("oauthlib.oauth1.rfc5849", "oauthlib.oauth1.rfc5849.endpoints")
 
@@ -190,8 +206,9 @@ class Validator(RequestValidator):
         uri: str | None = None,
         realms: list[str] | None = None,
     ) -> bool:
-        granted = set(self.state.access_tokens[token]["realms"])
-        return set(realms or []) <= granted
+        # oauthlib asks about its dummy token too, when the real one is unknown.
+        record = self.state.access_tokens.get(token)
+        return record is not None and set(realms or []) <= set(record["realms"])
 
     def validate_verifier(
         self, client_key: str, token: str, verifier: str, request: Request
@@ -236,9 +253,15 @@ class OAuth1Provider:
         clients: dict[str, str | None] = {
             CLIENT_KEY: CLIENT_SECRET,
             PLAIN_CLIENT_KEY: PLAIN_CLIENT_SECRET,
+            ESCAPED_CLIENT_KEY: ESCAPED_CLIENT_SECRET,
             RSA_CLIENT_KEY: None,
         }
         self.state = State(clients=clients, rsa_public_key=rsa_public_key)
+        #: Makes the secrets of the request and access tokens issued (oauthlib's
+        #: own are ``generate_token()``: letters and digits only).
+        self.token_secret: Callable[[], str] | None = None
+        #: What ``/userinfo/...`` answers to a validly signed request.
+        self.userinfo: Any = TUMBLR_USER_INFO
         validator = Validator(self.state)
         self._request_token = RequestTokenEndpoint(validator)
         self._authorize = AuthorizationEndpoint(validator)
@@ -252,16 +275,20 @@ class OAuth1Provider:
         self.app.router.add_route("*", "/api/echo", self._handle_echo)
         self.app.router.add_route("*", "/api/echo/{tail:.*}", self._handle_echo)
         self.app.router.add_route("*", "/api/redirect", self._handle_redirect)
+        self.app.router.add_route("*", "/userinfo/{tail:.*}", self._handle_userinfo)
         self.app.router.add_route("*", "/open/echo", handle_open_echo)
 
     def url(self, path: str) -> str:
         return str(self.base_url.with_path(path))
 
     def grant(
-        self, client_key: str = CLIENT_KEY, realms: list[str] | None = None
+        self,
+        client_key: str = CLIENT_KEY,
+        realms: list[str] | None = None,
+        secret: str | None = None,
     ) -> dict[str, str]:
         """Issue an access token directly, as if the dance had been completed."""
-        token, secret = generate_token(), generate_token()
+        token, secret = generate_token(), secret or generate_token()
         self.state.access_tokens[token] = {
             "secret": secret,
             "client_key": client_key,
@@ -276,10 +303,14 @@ class OAuth1Provider:
     def count(self, name: str) -> None:
         self.state.calls[name] = self.state.calls.get(name, 0) + 1
 
+    def _credentials(self) -> dict[str, str]:
+        """Extra token credentials, which oauthlib lays over the token it generated."""
+        return {"oauth_token_secret": self.token_secret()} if self.token_secret else {}
+
     async def _handle_request_token(self, request: web.Request) -> web.Response:
         self.count("request_token")
         headers, body, status = self._request_token.create_request_token_response(
-            *await _parts(request)
+            *await _parts(request), credentials=self._credentials()
         )
         return _response(status, headers, body)
 
@@ -298,7 +329,7 @@ class OAuth1Provider:
     async def _handle_access_token(self, request: web.Request) -> web.Response:
         self.count("access_token")
         headers, body, status = self._access_token.create_access_token_response(
-            *await _parts(request)
+            *await _parts(request), credentials=self._credentials()
         )
         return _response(status, headers, body)
 
@@ -336,6 +367,13 @@ class OAuth1Provider:
             }
         )
 
+    async def _handle_userinfo(self, request: web.Request) -> web.Response:
+        self.count("userinfo")
+        valid, _, _ = await self._verify(request)
+        if not valid:
+            return web.json_response({"error": "invalid signature"}, status=401)
+        return web.json_response(self.userinfo)
+
     async def _handle_redirect(self, request: web.Request) -> web.Response:
         self.count("redirect")
         valid, _, _ = await self._verify(request)
@@ -358,7 +396,9 @@ async def handle_open_echo(request: web.Request) -> web.Response:
 
 
 async def _parts(request: web.Request) -> tuple[str, str, str, dict[str, str]]:
-    return str(request.url), request.method, await request.text(), dict(request.headers)
+    # oauthlib reads only form bodies; any other (an image upload) must not break the echo.
+    body = (await request.read()).decode(request.charset or "utf-8", errors="replace")
+    return str(request.url), request.method, body, dict(request.headers)
 
 
 def _response(status: int, headers: dict[str, str], body: str | None) -> web.Response:
