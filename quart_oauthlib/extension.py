@@ -194,14 +194,21 @@ class QuartOAuth:
         }
 
     def _resolve_store(self, app: Quart) -> TokenStore:
-        if self._store is not None:
-            return self._store
-        value = _config(app, "OAUTH_TOKEN_STORE")
+        value: Any = self._store if self._store is not None else _config(app, "OAUTH_TOKEN_STORE")
+        url = isinstance(value, str) and "://" in value
+        if _config(app, "OAUTH_TOKEN_ENCRYPTION_KEYS") and not url:
+            # Only the stores built from a URL encrypt with them: say so rather than
+            # let an app believe its tokens are encrypted when they are not.
+            raise ConfigurationError(
+                "OAUTH_TOKEN_ENCRYPTION_KEYS is set, but only applies when OAUTH_TOKEN_STORE "
+                "is a database or Redis URL. Give your own store a FernetCodec instead; "
+                "the session store cannot encrypt (the cookie is signed, not encrypted)."
+            )
         if value == "session":
             return SessionTokenStore()
         if value == "memory":
             return MemoryTokenStore()
-        if isinstance(value, str) and "://" in value:
+        if url:
             return store_from_url(
                 value, encryption_keys=_config(app, "OAUTH_TOKEN_ENCRYPTION_KEYS")
             )

@@ -57,6 +57,12 @@ def test_redis_and_postgres_urls() -> None:
             {"OAUTH_TOKEN_STORE": "redis://x", "OAUTH_TOKEN_ENCRYPTION_KEYS": "nope"},
             "OAUTH_TOKEN_ENCRYPTION_KEYS",
         ),
+        # Keys that would encrypt nothing: refused rather than silently ignored.
+        ({"OAUTH_TOKEN_ENCRYPTION_KEYS": "k"}, "only applies when OAUTH_TOKEN_STORE is a"),
+        (
+            {"OAUTH_TOKEN_STORE": "memory", "OAUTH_TOKEN_ENCRYPTION_KEYS": ["k"]},
+            "the session store cannot encrypt",
+        ),
     ],
 )
 def test_bad_store_settings(config: dict[str, object], match: str) -> None:
