@@ -182,16 +182,25 @@ async def test_access_denied_is_a_clear_page_and_a_signal(
 async def test_every_rfc6749_error_code(
     app: Quart, tls: TLS, store: MemoryTokenStore, error: str, hint: str
 ) -> None:
-    async with app.test_app() as test_app:
-        client = test_app.test_client()
-        back = await start(client, tls)
-        query = {"state": back.query["state"], "error": error, "error_description": "<b>x</b>"}
-        response = await client.get(back.path, query_string=query)
+    received: list[dict[str, Any]] = []
+
+    def on_error(sender: Quart, **kwargs: Any) -> None:
+        received.append(kwargs)
+
+    with oauth_error.connected_to(on_error):
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            back = await start(client, tls)
+            query = {"state": back.query["state"], "error": error, "error_description": "<b>x</b>"}
+            response = await client.get(back.path, query_string=query)
     body = await text(response)
     assert response.status_code == 400
     assert hint in body
     assert "<b>" not in await response.get_data(as_text=True)  # provider text is escaped
     assert len(store) == 0
+    ((told),) = received
+    assert (told["provider"], told["error"]) == ("corp", error)
+    assert "<b>x</b>" in told["description"]  # the provider's words, for the receiver to escape
 
 
 async def test_provider_scope_error_from_the_real_provider(
