@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlparse
 
 import aiohttp
@@ -26,6 +26,10 @@ from .oauth1_auth import OAuth1, is_rsa
 __all__ = ["OAuth1Session"]
 
 log = logging.getLogger("quart_oauthlib")
+
+
+#: oauthlib ``Client`` options that ``OAuth1Session(**kwargs)`` passes to the signer.
+_CLIENT_OPTIONS: Final = ("realm", "encoding", "nonce", "timestamp")
 
 
 class OAuth1Session(BaseSession):
@@ -63,7 +67,9 @@ class OAuth1Session(BaseSession):
             ``OAuth1Session`` takes it through ``**kwargs``, which are
             aiohttp's here).
         session: An ``aiohttp.ClientSession`` to borrow; it stays yours to close.
-        **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
+        **kwargs: oauthlib ``Client`` options (``realm``, ``encoding``, ``nonce``,
+            ``timestamp``), as in requests-oauthlib; anything else is an option
+            for the ``aiohttp.ClientSession`` created otherwise.
 
     Attributes:
         token_timeout: Total seconds a token request may take.
@@ -91,6 +97,9 @@ class OAuth1Session(BaseSession):
         session: aiohttp.ClientSession | None = None,
         **kwargs: Any,
     ):
+        # requests-oauthlib hands **kwargs to oauthlib's Client; here they are aiohttp's,
+        # except the Client options, which keep their requests-oauthlib meaning.
+        client_options = {k: kwargs.pop(k) for k in _CLIENT_OPTIONS if k in kwargs}
         super().__init__(session, kwargs)
         self._client = OAuth1(
             client_key,
@@ -105,6 +114,7 @@ class OAuth1Session(BaseSession):
             decoding=decoding,
             client_class=client_class,
             force_include_body=force_include_body,
+            **client_options,
         )
         #: The signing middleware (requests-oauthlib's name for it).
         self.auth = self._client

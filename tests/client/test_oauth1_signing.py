@@ -488,3 +488,19 @@ async def test_session_passes_decoding_to_its_client(
             assert resp.status == 200, await resp.text()
             assert (await resp.json())["params"] == [["name", "Zoë"]]
     assert provider.seen[-1].valid
+
+
+async def test_session_passes_oauthlib_client_options_on(
+    provider: OAuth1Provider, tls: TLS
+) -> None:
+    """As in requests-oauthlib, ``realm`` (and oauthlib's other Client options) sign."""
+    token = provider.grant()
+    async with OAuth1Session(
+        CLIENT_KEY, CLIENT_SECRET, token["oauth_token"], token["oauth_token_secret"],
+        realm="photos", connector=aiohttp.TCPConnector(ssl=tls.client_context),
+    ) as oauth:  # fmt: skip
+        async with oauth.get(provider.url("/api/echo")) as resp:
+            assert resp.status == 200, await resp.text()
+    seen = provider.seen[-1]
+    assert seen.valid
+    assert seen.authorization is not None and 'realm="photos"' in seen.authorization
