@@ -3,8 +3,9 @@
 A login writes a record (next URL, redirect URI, PKCE verifier, nonce, or
 OAuth 1's request-token secret) under its ``state``; the callback pops it, so
 a state works once. Expired records are pruned whenever the records are
-written, and at most ``max_flows`` are kept (the oldest go first), so a user
-who clicks "Sign in" many times cannot grow the cookie without bound.
+written, and at most ``max_flows`` are kept (the oldest go first), fewer when
+the session cookie would otherwise grow past what browsers keep, so a user who
+clicks "Sign in" many times cannot grow the cookie without bound.
 
 When the callback's state matches nothing, :func:`state_problem` works out
 why (no cookie at all, a reset session, a state already used, another
@@ -20,6 +21,7 @@ from typing import Any, Final
 
 from quart import current_app, request, session
 
+from ._cookie import MAX_COOKIE_BYTES, session_cookie_size
 from .http_errors import FlowExpiredError, StateMismatchError
 
 __all__ = ["FlowRecord", "FlowStore"]
@@ -85,10 +87,17 @@ class FlowStore:
         """Remember a new pending login under ``state``."""
         flows = self._live_flows()
         flows[state] = record.to_json()
-        while len(flows) > self.max_flows:
-            oldest = min(flows, key=lambda s: flows[s]["x"])
+        while len(flows) > self.max_flows or (len(flows) > 1 and self._too_big(flows)):
+            # The oldest go first (never the new one): a user who opened several login
+            # tabs must not push the cookie past what browsers keep.
+            oldest = min((s for s in flows if s != state), key=lambda s: flows[s]["x"])
             del flows[oldest]
         session[FLOWS_KEY] = flows
+
+    @staticmethod
+    def _too_big(flows: dict[str, dict[str, Any]]) -> bool:
+        size = session_cookie_size({**session, FLOWS_KEY: flows})
+        return size is not None and size > MAX_COOKIE_BYTES
 
     def pop(self, state: str | None, provider: str) -> FlowRecord:
         """Take the record of ``state`` for ``provider``, or raise why there is none.

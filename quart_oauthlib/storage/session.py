@@ -14,16 +14,14 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final
 
-from quart import current_app, session
-from quart.sessions import SecureCookieSessionInterface
+from quart import session
 
+from .._cookie import MAX_COOKIE_BYTES, session_cookie_size
 from ..http_errors import SessionCookieTooLargeError
 from .base import BaseTokenStore, Token
 
 __all__ = ["SessionTokenStore"]
 
-#: Browsers keep cookies whose name and value fit in 4096 bytes; leave room.
-MAX_COOKIE_BYTES: Final = 4000
 #: Token fields kept whatever their size.
 ESSENTIAL_FIELDS: Final = frozenset(
     {
@@ -81,17 +79,8 @@ class SessionTokenStore(BaseTokenStore):
                 session.pop(SESSION_KEY, None)
 
     def _check_size(self, provider: str, tokens: dict[str, Any]) -> None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug LocalProxy
-        interface = app.session_interface
-        if not isinstance(interface, SecureCookieSessionInterface):
-            return  # a server-side session: the cookie holds an id only
-        serializer = interface.get_signing_serializer(app)
-        if serializer is None:
-            return  # no SECRET_KEY: Quart itself refuses to keep a session
-        data = dict(session)
-        data[SESSION_KEY] = tokens
-        size = len(interface.get_cookie_name(app)) + 1 + len(serializer.dumps(data))
-        if size > self.max_cookie_bytes:
+        size = session_cookie_size({**session, SESSION_KEY: tokens})
+        if size is not None and size > self.max_cookie_bytes:
             raise SessionCookieTooLargeError(
                 f"Storing the token of provider {provider!r} would make the session cookie "
                 f"{size} bytes, more than the {self.max_cookie_bytes} browsers reliably keep "
