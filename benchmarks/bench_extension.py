@@ -119,7 +119,8 @@ def session_cookie() -> str:
         "_oauth_tokens": {"bench": {"u": "browser:bench", "t": TOKEN}},
         "token": TOKEN,
     }
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert serializer is not None  # the secret key is set
     return str(serializer.dumps(data))
 
 

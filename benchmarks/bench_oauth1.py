@@ -38,7 +38,7 @@ import aiohttp  # noqa: E402
 import requests  # noqa: E402
 from oauthlib.oauth1 import Client  # noqa: E402
 from requests.adapters import HTTPAdapter  # noqa: E402
-from requests_oauthlib import OAuth1 as RequestsOAuth1  # noqa: E402
+from requests_oauthlib import OAuth1 as RequestsOAuth1  # type: ignore[import-untyped]  # noqa: E402
 
 from benchmarks._oauth1_server import (  # noqa: E402
     CLIENT_KEY,

@@ -90,15 +90,15 @@ async def authorized_gets(base: str) -> None:
         wall = statistics.median(r[1] for r in runs) * 1e3
         medians[name] = (cpu, wall, best)
         print(f"{name:<16}{cpu:>18.1f}{best:>10.1f}{wall:>18.1f}")
-    ours, bare = medians["OAuth2Session"], medians["bare aiohttp"]
+    ours, reference = medians["OAuth2Session"], medians["bare aiohttp"]
     # Per-round ratios pair each OAuth2Session round with the bare round run just before it.
     paired = statistics.median(
         o[0] / b[0] for o, b in zip(results["OAuth2Session"], results["bare aiohttp"], strict=True)
     )
     print(
-        f"ratio OAuth2Session / bare: CPU {ours[0] / bare[0]:.3f}x (median), "
-        f"{ours[2] / bare[2]:.3f}x (best), {paired:.3f}x (paired rounds); "
-        f"wall {ours[1] / bare[1]:.3f}x. Target: CPU <= 1.10x"
+        f"ratio OAuth2Session / bare: CPU {ours[0] / reference[0]:.3f}x (median), "
+        f"{ours[2] / reference[2]:.3f}x (best), {paired:.3f}x (paired rounds); "
+        f"wall {ours[1] / reference[1]:.3f}x. Target: CPU <= 1.10x"
     )
 
 
