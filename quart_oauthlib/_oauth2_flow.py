@@ -12,7 +12,7 @@ import aiohttp
 from oauthlib.oauth2 import OAuth2Error
 from quart import request
 
-from ._oidc_flow import check_response_issuer
+from ._oidc_flow import callback_params, check_response_issuer
 from ._state import OAuthState
 from .client._transport import basic_authorization
 from .client.oauth2_session import OAuth2Session
@@ -109,7 +109,7 @@ def _max_age(config: ProviderConfig, value: str | None) -> int | None:
 
 async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, FlowRecord]:
     """Check the callback and exchange its code; raise a CallbackError on any failure."""
-    args = await request.form if request.method == "POST" else request.args  # form_post
+    args = await callback_params()
     if args.get("error"):
         try:
             state.flows.pop(args.get("state"), config.name)  # single use, even on error

@@ -237,6 +237,11 @@ def _validator(state: OAuthState, config: ProviderConfig, raw: str) -> IDTokenVa
 # -- the login ---------------------------------------------------------------------
 
 
+async def callback_params() -> Mapping[str, str]:
+    """The callback's parameters: a ``form_post`` answer's form, else the query string."""
+    return await request.form if request.method == "POST" else request.args
+
+
 def check_response_issuer(config: ProviderConfig, form: Mapping[str, str] | None = None) -> None:
     """RFC 9207, before the code is exchanged: the answer's ``iss`` is our provider's.
 
@@ -293,7 +298,7 @@ async def verify(
         )
     http = state.http_session()
     access_token = token.get("access_token")
-    answer = await request.form if request.method == "POST" else request.args  # form_post
+    answer = await callback_params()
     try:
         id_token = await _validator(state, config, raw).validate(
             http,

@@ -258,10 +258,6 @@ async def end_request(exc: BaseException | None = None) -> None:
     cache: RequestCache | None = getattr(app_globals, _CACHE_ATTRIBUTE, None)
     if cache is None:
         return
-    delattr(app_globals, _CACHE_ATTRIBUTE)
-    http, cache.http = cache.http, None
-    cache.tokens.clear()
-    cache.sessions.clear()
-    cache.user_id = None
-    if http is not None:
-        await http.close()
+    delattr(app_globals, _CACHE_ATTRIBUTE)  # nothing else holds it: it goes with its contents
+    if cache.http is not None:
+        await cache.http.close()

@@ -204,10 +204,9 @@ class BoundOAuth2Session(OAuth2Session):
                     )
                 if stored and stored.get("access_token") != old.get("access_token"):
                     newer = stored
-            fresh_enough = newer is not None and (
+            if newer is not None and (
                 force or not is_expired(expires_at_of(newer), self.refresh_margin)
-            )
-            if newer is not None and fresh_enough:
+            ):
                 self.token = newer  # another request refreshed it meanwhile
                 await self._app_state.save_token(self.provider, newer)
                 return
@@ -364,12 +363,11 @@ def bound_session(name: str) -> BoundSession:
         )
     state = get_state()
     config = _oidc_flow.cached_config(state, state.provider(name))
-    sessions: dict[str, BoundSession] = request_cache().sessions
-    bound = sessions.get(name)
+    cache = request_cache()
+    bound: BoundSession | None = cache.sessions.get(name)
     if bound is None:
         kind = BoundOAuth1Session if config.version == 1 else BoundOAuth2Session
-        bound = sessions[name] = kind(config, state, state.http_session())
-        tokens = request_cache().tokens
-        if isinstance(bound, BoundOAuth2Session) and name in tokens:
-            bound._adopt(tokens[name])  # read by @oauth.require: no need to wait for it
+        bound = cache.sessions[name] = kind(config, state, state.http_session())
+        if isinstance(bound, BoundOAuth2Session) and name in cache.tokens:
+            bound._adopt(cache.tokens[name])  # read by @oauth.require: no need to wait for it
     return bound

@@ -211,13 +211,11 @@ class OAuth2SessionBase(BaseSession):
             # The fast path: a fresh Bearer token in the header and no hook to run. The
             # request is aiohttp's own, with no coroutine of ours around it: every
             # suspension of a request would otherwise pass through two more frames.
-            client = self._client
-            expires_at = self._expires_at
-            value = authorization_value(client)
+            value = authorization_value(self._client)
             str_url = str(url)
             if (
                 value is not None
-                and (expires_at is None or expires_at - self.refresh_margin > time.time())
+                and not is_expired(self._expires_at, self.refresh_margin)
                 and not self.compliance_hook["protected_request"]
                 and (str_url.startswith("https://") or is_secure_transport(str_url))
             ):
