@@ -153,7 +153,14 @@ class RefreshCoordinator:
             budget = (
                 self._deadline if self._deadline is not None else lease.seconds * DEADLINE_SHARE
             )
-            await acquire_waiting(store, lease, wait=store.lease_wait)
+            try:
+                await acquire_waiting(store, lease, wait=store.lease_wait)
+            except TokenRefreshError:
+                raise
+            except Exception as exc:  # the store is down: the token is kept, try later
+                raise TokenRefreshError(
+                    f"The token store could not lease the refresh ({type(exc).__name__})."
+                ) from exc
             # Counted from before the last attempt: the store's clock starts no earlier.
             start = asyncio.get_running_loop().time() - _POLL_SLACK
             try:
