@@ -128,6 +128,12 @@ class RefreshCoordinator:
                 raise TokenRefreshError("The token refresh was interrupted.") from None
             raise
 
+    async def wait_idle(self, timeout: float) -> None:
+        """Wait up to ``timeout`` seconds for the refreshes in flight to end (at shutdown)."""
+        flights = list(self._flights.values())
+        if flights:
+            await asyncio.wait(flights, timeout=timeout)
+
     def _finished(self, key: _Key, task: asyncio.Task[Token]) -> None:
         if self._flights.get(key) is task:
             del self._flights[key]

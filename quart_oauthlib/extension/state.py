@@ -31,6 +31,8 @@ log = logging.getLogger("quart_oauthlib")
 EXTENSION_KEY: Final = "quart_oauthlib"
 BROWSER_ID_KEY: Final = "_oauth_uid"
 _CACHE_ATTRIBUTE: Final = "_quart_oauthlib"
+#: How long ``after_serving`` waits for refreshes in flight.
+SHUTDOWN_GRACE_SECONDS: Final = 10.0
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
 UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
@@ -99,7 +101,12 @@ class OAuthState:
             self.http = self.session_factory()
 
     async def close(self) -> None:
-        """Close the app's shared aiohttp session (``after_serving``)."""
+        """Close the app's shared aiohttp session (``after_serving``).
+
+        Refreshes still running (perhaps for requests that hung up) finish first,
+        for a while: one cut short may have spent a rotating refresh token already.
+        """
+        await self.refresher.wait_idle(SHUTDOWN_GRACE_SECONDS)
         http, self.http = self.http, None
         if http is not None:
             await http.close()

@@ -349,3 +349,23 @@ async def test_session_store_two_workers_both_refresh_and_a_rotating_provider_si
     assert provider.grant_counts["refresh_token"] == 2
     assert 401 in [answer.status_code for answer in answers]  # the replay: sign in again
     assert not any(token and provider.is_active(token) for token in kept)
+
+
+async def test_app_shutdown_lets_a_hung_up_refresh_store_its_token(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # The request hangs up and the server stops at once: the grant was sent, so the
+    # provider has rotated the refresh token; the new one must not be lost.
+    provider.quirks.refresh_delay_seconds = 0.3
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        old = await expire_memory(store)
+        provider.expire_all_access_tokens()
+        await hang_up_mid_grant(client, provider, "/profile")
+    ((_, token),) = store._tokens.items()
+    assert provider.grant_counts["refresh_token"] == 1
+    assert token["access_token"] != old
+    assert provider.is_active(token["refresh_token"])
