@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from quart import Quart
 
-from quart_oauthlib import QuartOAuth
+from quart_oauthlib import QuartOAuth, token_updated
 from quart_oauthlib.extension.refresh import RefreshCoordinator
 from quart_oauthlib.storage.base import Lease
 from quart_oauthlib.storage.redis import RedisTokenStore
@@ -191,3 +191,20 @@ async def test_request_cancelled_while_waiting_for_the_lease_leaves_no_ghost_lea
     assert await lease_holder(store) is None
     stored = await store.get("corp", USER)
     assert stored is not None and stored["access_token"] != token["access_token"]
+
+
+async def test_token_updated_receivers_run_after_the_lease_is_released(
+    tls: TLS, provider: OAuth2Provider, shared: Any
+) -> None:
+    store = shared()
+    await seed_expired(provider, store)
+    app = worker(tls, provider, store)
+    seen: list[Any] = []
+
+    async def on_update(sender: Quart, **kwargs: Any) -> None:
+        seen.append(await lease_holder(store))  # a slow receiver here holds up no worker
+
+    with token_updated.connected_to(on_update, sender=app):
+        async with app.test_app() as test_app:
+            assert await get_profile(test_app.test_client()) == 200
+    assert seen == [None]
