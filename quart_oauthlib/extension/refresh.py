@@ -51,7 +51,6 @@ Notify = Callable[[Token], Awaitable[Any]]
 DEADLINE_SHARE: Final = 0.8
 #: How long a refresh is remembered for a request still holding the token it replaced.
 REUSE_SECONDS: Final = 60.0
-_POLL_SLACK: Final = 0.1
 _REUSE_MAX: Final = 1024
 
 _Key = tuple[str, str]
@@ -160,15 +159,13 @@ class RefreshCoordinator:
                 self._deadline if self._deadline is not None else lease.seconds * DEADLINE_SHARE
             )
             try:
-                await acquire_waiting(store, lease, wait=store.lease_wait)
+                start = await acquire_waiting(store, lease, wait=store.lease_wait)
             except TokenRefreshError:
                 raise
             except Exception as exc:  # the store is down: the token is kept, try later
                 raise TokenRefreshError(
                     f"The token store could not lease the refresh ({type(exc).__name__})."
                 ) from exc
-            # Counted from before the last attempt: the store's clock starts no earlier.
-            start = asyncio.get_running_loop().time() - _POLL_SLACK
             try:
                 token, refreshed = await self._within(
                     start + budget,

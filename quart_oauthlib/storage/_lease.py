@@ -114,8 +114,11 @@ async def hold_lease(
         await asyncio.shield(release(holder))
 
 
-async def acquire_waiting(store: FencedTokenStore, lease: Lease, *, wait: float) -> None:
+async def acquire_waiting(store: FencedTokenStore, lease: Lease, *, wait: float) -> float:
     """Take ``lease`` in ``store``, polling while it is busy, for up to ``wait`` seconds.
+
+    Returns the loop time at which the winning attempt was sent: the lease's
+    life in the store started no earlier.
 
     Cancellation-safe: if an attempt fails in any way, cancellation included
     (its commit may have gone through and only the reply been lost), the
@@ -129,9 +132,10 @@ async def acquire_waiting(store: FencedTokenStore, lease: Lease, *, wait: float)
     deadline = loop.time() + wait
     delay = _FIRST_POLL
     while True:
+        sent = loop.time()
         try:
             if await store.acquire_lease(lease):
-                return
+                return sent
         except BaseException:
             await release_quietly(store, lease)
             raise
