@@ -3,8 +3,9 @@
 Inside a request, a provider's session is an :class:`~quart_oauthlib.OAuth2Session`
 (or ``OAuth1Session``) holding the current user's stored token, made once per
 request and sharing the app's one ``aiohttp.ClientSession``. The token is read
-from the store on first use; an expired one is refreshed under a per-user lock
-(and the store's own lock, if it has one) and written back to the store.
+from the store on first use; an expired one is refreshed by the app's
+:class:`~quart_oauthlib.extension.refresh.RefreshCoordinator`, which also
+writes it back to the store.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
 from ..providers.settings import ProviderConfig
+from ..signals import send, token_updated
 from ..storage.base import Token
 from . import profile_fetch as _profile_flow
 from .flows import oauth2 as _oauth2_flow
@@ -50,15 +52,12 @@ class BoundOAuth2Session(OAuth2Session):
     """
 
     def __init__(self, config: ProviderConfig, app_state: OAuthState, http: aiohttp.ClientSession):
-        # Not a bound method of ours: that would make a reference cycle, and every
-        # request's session would wait for the cyclic garbage collector.
-        self._write_back = _WriteBack(app_state, config.name)
         super().__init__(
             config.client_id,
             auto_refresh_url=config.refresh_url,
             auto_refresh_kwargs=refresh_kwargs(config),
             scope=list(config.scope) if config.scope else None,
-            token_updater=self._write_back,
+            token_updater=None,  # the refresh coordinator stores refreshed tokens
             client_secret=config.client_secret,
             session=http,
         )
@@ -190,42 +189,40 @@ class BoundOAuth2Session(OAuth2Session):
     async def _refresh_locked(
         self, force: bool, client_id: str | None, client_secret: str | None
     ) -> None:
-        async with self._app_state.refresh_lock(self.provider):
-            old = dict(self.token)
-            newer = await self._app_state.refreshed_since(self.provider, old)
-            if newer is None:
-                was_stored = await self._app_state.load_token(self.provider)
-                stored = await self._app_state.load_token(self.provider, fresh=True)
-                if stored is None and was_stored is not None:
-                    # Dropped meanwhile (a dead grant met by another request or worker):
-                    # replaying the same refresh token would only be refused again.
-                    raise ReauthorizationRequiredError(
-                        f"The {self.provider!r} token of this user was dropped by a concurrent "
-                        "request. The user must sign in again.",
-                        provider=self.provider,
-                    )
-                if stored and stored.get("access_token") != old.get("access_token"):
-                    newer = stored
-            if newer is not None and (
-                force or not is_expired(expires_at_of(newer), self.refresh_margin)
-            ):
-                self.token = newer  # another request refreshed it meanwhile
-                await self._app_state.save_token(self.provider, newer)
-                return
-            self._write_back.before = old
-            try:
-                if force:
-                    await super().renew_token(client_id=client_id, client_secret=client_secret)
-                else:
-                    await super().ensure_active_token(
-                        client_id=client_id, client_secret=client_secret
-                    )
-            except TokenRefreshError as exc:
-                if not exc.needs_login:
-                    raise  # a network failure: the token may still be refreshed later
-                await self._dead_token(f"the provider refused to refresh it ({exc.error})", exc)
-            except TokenExpiredError as exc:
-                await self._dead_token("it expired and cannot be refreshed", exc)
+        state = self._app_state
+        user = await state.user_id(create=False) or ""
+        provider = self.provider
+
+        async def grant(stored: Token) -> Token:
+            # Runs in the coordinator's task, with the token it read under the lease.
+            self.token = stored
+            if not self.auto_refresh_url:
+                raise TokenExpiredError()
+            new = await OAuth2Session.renew_token(
+                self, client_id=client_id, client_secret=client_secret
+            )
+            # As after a login, a raw ID token is not kept: this one (from a refresh) was
+            # not even validated, and the claims kept from the login stay the ones to trust.
+            return {key: value for key, value in new.items() if key != "id_token"}
+
+        async def notify(token: Token) -> None:
+            await send(token_updated, provider=provider, user_id=user, token=token)
+
+        try:
+            token = await state.refresher.refresh(
+                provider,
+                user,
+                self.token,
+                grant,
+                force=force,
+                margin=self.refresh_margin,
+                notify=notify,
+            )
+        except ReauthorizationRequiredError:
+            await state.forget_dropped(provider)
+            raise
+        self.token = token
+        await state.adopt_refreshed(provider, token)
 
     async def forget_token(self, *, revoke: bool = True) -> None:
         """Forget the user's token for this provider, as the logout route does.
@@ -242,32 +239,6 @@ class BoundOAuth2Session(OAuth2Session):
         await forget_token(state, config, revoke=revoke)
         self.token = None
         self._loaded = True
-
-    async def _dead_token(self, why: str, cause: Exception) -> None:
-        await self._app_state.delete_token(self.provider)
-        raise ReauthorizationRequiredError(
-            f"The {self.provider!r} token of this user was dropped: {why}. "
-            "The user must sign in again.",
-            provider=self.provider,
-            error=getattr(cause, "error", None),
-        ) from cause
-
-
-class _WriteBack:
-    """The bound session's ``token_updater``: store a refreshed token for the user."""
-
-    __slots__ = ("before", "provider", "state")
-
-    def __init__(self, state: OAuthState, provider: str):
-        self.state = state
-        self.provider = provider
-        self.before: Token = {}  # the token the refresh replaces
-
-    async def __call__(self, token: Token) -> None:
-        # As after a login, a raw ID token is not kept: this one (from a refresh) was not
-        # even validated, and the claims kept from the login stay the ones to trust.
-        kept = {key: value for key, value in token.items() if key != "id_token"}
-        await self.state.token_refreshed(self.provider, self.before, kept)
 
 
 class BoundOAuth1Session(OAuth1Session):

@@ -7,16 +7,10 @@ extension object serves any number of apps.
 
 from __future__ import annotations
 
-import asyncio
-import hashlib
 import inspect
 import logging
 import secrets
-import time
-import weakref
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, cast
 
@@ -25,9 +19,9 @@ from quart import Quart, current_app, g, session
 
 from ..errors import ConfigurationError
 from ..providers.settings import ProviderConfig
-from ..signals import send, token_updated
-from ..storage.base import Token, TokenStore, store_lock
+from ..storage.base import Token, TokenStore
 from .flow_state import FlowStore
+from .refresh import RefreshCoordinator
 
 if TYPE_CHECKING:
     from .flows.oidc import Discovered
@@ -36,10 +30,9 @@ log = logging.getLogger("quart_oauthlib")
 
 EXTENSION_KEY: Final = "quart_oauthlib"
 BROWSER_ID_KEY: Final = "_oauth_uid"
-#: How long a refresh done for one request is offered to concurrent ones.
-_REFRESH_REUSE_SECONDS: Final = 60.0
-_REFRESH_REUSE_MAX: Final = 1024
 _CACHE_ATTRIBUTE: Final = "_quart_oauthlib"
+#: How long ``after_serving`` waits for refreshes in flight.
+SHUTDOWN_GRACE_SECONDS: Final = 10.0
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
 UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
@@ -81,15 +74,14 @@ class OAuthState:
     session_factory: SessionFactory
     user_id_loader: Callable[[], UserIdLoader | None]
     http: aiohttp.ClientSession | None = None
-    locks: weakref.WeakValueDictionary[tuple[str, str], asyncio.Lock] = field(
-        default_factory=weakref.WeakValueDictionary
-    )
-    recent_refreshes: OrderedDict[tuple[str, str, str], tuple[float, Token]] = field(
-        default_factory=OrderedDict
-    )
+    #: The one place that refreshes the users' stored tokens (see ``refresh``).
+    refresher: RefreshCoordinator = field(init=False)
     warned: set[str] = field(default_factory=set)
     #: Discovered OpenID providers by name (see ``_oidc_flow``), filled on first use.
     openid: dict[str, Discovered] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.refresher = RefreshCoordinator(self.store)
 
     def provider(self, name: str) -> ProviderConfig:
         """The config of provider ``name``, or a clear error."""
@@ -109,7 +101,12 @@ class OAuthState:
             self.http = self.session_factory()
 
     async def close(self) -> None:
-        """Close the app's shared aiohttp session (``after_serving``)."""
+        """Close the app's shared aiohttp session (``after_serving``).
+
+        Refreshes still running (perhaps for requests that hung up) finish first,
+        for a while: one cut short may have spent a rotating refresh token already.
+        """
+        await self.refresher.wait_idle(SHUTDOWN_GRACE_SECONDS)
         http, self.http = self.http, None
         if http is not None:
             await http.close()
@@ -189,48 +186,30 @@ class OAuthState:
             await self.store.delete(provider, user)
         request_cache().tokens[provider] = None
 
-    # -- refresh coordination ----------------------------------------------
+    async def forget_dropped(self, provider: str) -> None:
+        """The refresh coordinator dropped the user's dead token: this request's goes too.
 
-    @asynccontextmanager
-    async def refresh_lock(self, provider: str) -> AsyncIterator[None]:
-        """Serialise refreshes of one user's token: in this process, and in the store."""
-        user = await self.user_id(create=False) or ""
-        lock = self.locks.get((provider, user))
-        if lock is None:
-            lock = self.locks[(provider, user)] = asyncio.Lock()
-        async with lock, store_lock(self.store, provider, user):
-            yield
-
-    async def refreshed_since(self, provider: str, old: Token) -> Token | None:
-        """A token that replaced ``old`` moments ago, in another request, if any.
-
-        With the session store, concurrent requests each hold their own copy of
-        the cookie; the one that did not refresh finds the new token here
-        instead of spending a (perhaps rotated, now dead) refresh token again.
+        A shared store already lost it (under the lease); a request-scoped one
+        (the cookie) holds a copy per request, dropped here.
         """
-        user = await self.user_id(create=False) or ""
-        key = (provider, user, _fingerprint(old))
-        hit = self.recent_refreshes.get(key)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return dict(hit[1])
+        if getattr(self.store, "request_scoped", False):
+            await self.delete_token(provider)
+        request_cache().tokens[provider] = None
 
-    async def token_refreshed(self, provider: str, old: Token, new: Token) -> None:
-        """Write a refreshed token back, and offer it to concurrent requests."""
-        await self.save_token(provider, new)
-        user = await self.user_id(create=False) or ""
-        self.recent_refreshes[(provider, user, _fingerprint(old))] = (
-            time.monotonic() + _REFRESH_REUSE_SECONDS,
-            dict(new),
-        )
-        while len(self.recent_refreshes) > _REFRESH_REUSE_MAX:
-            self.recent_refreshes.popitem(last=False)
-        await send(token_updated, provider=provider, user_id=user, token=new)
+    async def adopt_refreshed(self, provider: str, token: Mapping[str, Any]) -> None:
+        """Take a token the refresh coordinator returned as this request's.
 
-
-def _fingerprint(token: Mapping[str, Any]) -> str:
-    raw = str(token.get("access_token") or token.get("oauth_token") or "")
-    return hashlib.sha256(raw.encode()).hexdigest()
+        With a request-scoped store (the session cookie) each request holds its
+        own copy, so the token goes into this request's cookie too: a request
+        that waited for another's refresh must not send the old token back.
+        """
+        if getattr(self.store, "request_scoped", False):
+            user = await self.user_id(create=True)
+            assert user is not None  # noqa: S101 -- create=True always gives an id
+            held = await self.store.get(provider, user)
+            if held is None or held.get("access_token") != token.get("access_token"):
+                await self.store.set(provider, user, token)
+        request_cache().tokens[provider] = dict(token)
 
 
 def get_state(app: Quart | None = None) -> OAuthState:

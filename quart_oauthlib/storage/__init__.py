@@ -8,13 +8,15 @@ only when used: :mod:`.sqla` (``SQLTokenStore``, extras ``sqla``/``postgres``),
 
 from ._factory import store_from_url
 from ._lease import JSONCodec, LeaseTimeoutError, TokenCodec
-from .base import BaseTokenStore, LockingTokenStore, Token, TokenStore
+from .base import BaseTokenStore, FencedTokenStore, Lease, LockingTokenStore, Token, TokenStore
 from .memory import MemoryTokenStore
 from .session import SessionTokenStore
 
 __all__ = [
     "BaseTokenStore",
+    "FencedTokenStore",
     "JSONCodec",
+    "Lease",
     "LeaseTimeoutError",
     "LockingTokenStore",
     "MemoryTokenStore",

@@ -11,15 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, Final, Protocol
 
 from ..errors import TokenRefreshError
-from .base import Token
+from .base import FencedTokenStore, Lease, Token
 
-__all__ = ["JSONCodec", "LeaseTimeoutError", "TokenCodec", "hold_lease"]
+__all__ = [
+    "JSONCodec",
+    "LeaseTimeoutError",
+    "TokenCodec",
+    "acquire_waiting",
+    "hold_lease",
+    "release_quietly",
+]
+
+log = logging.getLogger("quart_oauthlib")
 
 #: How long a lease lasts unless a store is told otherwise. Longer than the slowest
 #: refresh can take (the token request's 30 s deadline, DEFAULT_TOKEN_TIMEOUT), so that
@@ -102,3 +112,50 @@ async def hold_lease(
     finally:
         # Shielded: a cancelled request must not leave the lease to expire on its own.
         await asyncio.shield(release(holder))
+
+
+async def acquire_waiting(store: FencedTokenStore, lease: Lease, *, wait: float) -> float:
+    """Take ``lease`` in ``store``, polling while it is busy, for up to ``wait`` seconds.
+
+    Returns the loop time at which the winning attempt was sent: the lease's
+    life in the store started no earlier.
+
+    Cancellation-safe: if an attempt fails in any way, cancellation included
+    (its commit may have gone through and only the reply been lost), the
+    lease is given back under the same holder before the error goes on, so
+    no ghost lease is left to block the user's refreshes until it expires.
+
+    Raises:
+        LeaseTimeoutError: The lease stayed busy for ``wait`` seconds.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    delay = _FIRST_POLL
+    while True:
+        sent = loop.time()
+        try:
+            if await store.acquire_lease(lease):
+                return sent
+        except BaseException:
+            await release_quietly(store, lease)
+            raise
+        if loop.time() >= deadline:
+            raise LeaseTimeoutError(
+                f"Another worker held the token's refresh lease for over {wait:g}s; "
+                "the token was not refreshed."
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, _MAX_POLL)
+
+
+async def release_quietly(store: FencedTokenStore, lease: Lease) -> None:
+    """Give ``lease`` back, shielded from cancellation; a failure is logged (it expires anyway)."""
+    try:
+        await asyncio.shield(store.release_lease(lease))
+    except Exception as exc:  # noqa: BLE001 -- the lease expires on its own; nothing else to do
+        log.warning(
+            "quart_oauthlib: could not give back the %r refresh lease (%s); it expires in %gs.",
+            lease.provider,
+            type(exc).__name__,
+            lease.seconds,
+        )

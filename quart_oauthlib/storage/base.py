@@ -4,21 +4,62 @@ A store maps ``(provider, user_id)`` to one token dict. The extension calls it
 from request handlers, so every method is a coroutine; a store backed by a
 database or Redis awaits its driver there and never blocks the event loop.
 
-Refreshing a token is a read-modify-write: the extension takes an in-process
-lock per ``(provider, user_id)`` and, when the store offers one (see
-:class:`LockingTokenStore`), the store's own lock too, so that a store shared
-by several processes can make sure that only one of them refreshes.
+Refreshing a token is a read-modify-write, done by the extension's
+:class:`~quart_oauthlib.extension.refresh.RefreshCoordinator`: one task per
+``(provider, user_id)`` in a process and, when the store offers one, a lease
+in the store across processes. A :class:`FencedTokenStore` (the memory, SQL
+and Redis stores) gives the lease a handle (:class:`Lease`) and writes the
+refreshed token back only if nothing was written since the lease holder read
+it, so that a worker that lost its lease never overwrites a newer token. A
+store with only ``get``/``set``/``delete`` (or the older ``lock()`` of
+:class:`LockingTokenStore`) still gets one refresh per user in each process.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["BaseTokenStore", "LockingTokenStore", "Token", "TokenStore", "store_lock"]
+__all__ = [
+    "BaseTokenStore",
+    "FencedTokenStore",
+    "Lease",
+    "LockingTokenStore",
+    "Token",
+    "TokenStore",
+    "store_lock",
+]
 
 Token = dict[str, Any]
+
+
+@dataclass(eq=False, slots=True)
+class Lease:
+    """One holder's claim on the refresh of one ``(provider, user_id)`` token.
+
+    Attributes:
+        provider: The provider's name.
+        user_id: The user's id.
+        seconds: The lease's life in the store.
+        holder: This claim's random id, unique per acquisition; a store
+            compares it to give the lease back only to its holder, and to
+            resolve an acquisition whose reply was lost (acquiring again with
+            the same holder succeeds).
+        seen: What the store saw of the token when the holder read it
+            (:meth:`FencedTokenStore.read_leased`): opaque to everyone else.
+    """
+
+    provider: str
+    user_id: str
+    seconds: float
+    holder: str = field(default_factory=lambda: secrets.token_hex(16))
+    seen: Any = None
+
+    def __repr__(self) -> str:  # the holder is a secret of sorts: a lease of others' could be freed
+        return f"<Lease {self.provider!r} {self.seconds:g}s>"
 
 
 @runtime_checkable
@@ -62,12 +103,57 @@ class LockingTokenStore(TokenStore, Protocol):
         ...
 
 
+@runtime_checkable
+class FencedTokenStore(TokenStore, Protocol):
+    """A store shared by several processes, with a refresh lease and a fenced write-back.
+
+    Attributes:
+        lease_seconds: The lease's life; None turns the lease off (one process only).
+        lease_wait: How long a worker waits for a busy lease before giving up.
+    """
+
+    lease_seconds: float | None
+    lease_wait: float
+
+    async def acquire_lease(self, lease: Lease) -> bool:
+        """Take ``lease`` if it is free, expired, or already ``lease.holder``'s; say if it did.
+
+        Taking it again with the same holder must succeed (and extend it): that
+        is how a caller whose first attempt lost its reply finds out it won.
+        """
+        ...
+
+    async def release_lease(self, lease: Lease) -> None:
+        """Give the lease back if ``lease.holder`` still holds it (else do nothing)."""
+        ...
+
+    async def read_leased(self, lease: Lease) -> Token | None:
+        """Read the token, and remember in ``lease.seen`` what was stored."""
+        ...
+
+    async def write_if_unchanged(self, lease: Lease, token: Mapping[str, Any] | None) -> bool:
+        """Store ``token`` (or delete, for None) only if nothing was written since the read.
+
+        The fence: one atomic compare-and-set against ``lease.seen``. False when
+        another worker (whose lease this one's outlived) or a login wrote first;
+        the newer token in the store then wins.
+        """
+        ...
+
+
 class BaseTokenStore:
     """A convenient base class: ``lock`` is a no-op unless a subclass overrides it.
 
     Subclassing is optional; any object with the three coroutines of
     :class:`TokenStore` will do.
+
+    Attributes:
+        request_scoped: True for a store whose tokens travel with each request
+            (the session cookie): every request holds its own copy, so a
+            refreshed token is written into each request that waited for it.
     """
+
+    request_scoped: bool = False
 
     async def get(self, provider: str, user_id: str) -> Token | None:
         """The token stored for ``provider`` and ``user_id``, or None."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import itertools
+import time
 from collections.abc import Mapping
 from typing import Any
 
-from .base import BaseTokenStore, Token
+from .base import BaseTokenStore, Lease, Token
 
 __all__ = ["MemoryTokenStore"]
 
@@ -16,16 +18,31 @@ class MemoryTokenStore(BaseTokenStore):
 
     Everything is lost when the process ends, and several worker processes
     do not share it: use it for tests and demos. Its ``repr`` shows how many
-    tokens it holds, never the tokens.
+    tokens it holds, never the tokens. It has the lease and the fenced
+    write-back of the shared stores, kept in this process.
 
     Args:
         tokens: Tokens to start with, as ``{(provider, user_id): token}``.
+        lease_seconds: The refresh lease's life; None disables the lease.
+        lease_wait: How long to wait for a busy lease (default: lease + 5 s).
     """
 
-    def __init__(self, tokens: Mapping[tuple[str, str], Mapping[str, Any]] | None = None):
+    def __init__(
+        self,
+        tokens: Mapping[tuple[str, str], Mapping[str, Any]] | None = None,
+        *,
+        lease_seconds: float | None = 40.0,
+        lease_wait: float | None = None,
+    ):
         self._tokens: dict[tuple[str, str], Token] = {
             key: copy.deepcopy(dict(value)) for key, value in (tokens or {}).items()
         }
+        # Every write gets a new version: the fenced write-back compares them.
+        self._counter = itertools.count(1)
+        self._versions: dict[tuple[str, str], int] = {}
+        self._leases: dict[tuple[str, str], tuple[str, float]] = {}
+        self.lease_seconds = lease_seconds
+        self.lease_wait = lease_wait if lease_wait is not None else (lease_seconds or 0) + 5
 
     async def get(self, provider: str, user_id: str) -> Token | None:
         """The token stored for ``provider`` and ``user_id``, or None."""
@@ -35,10 +52,46 @@ class MemoryTokenStore(BaseTokenStore):
     async def set(self, provider: str, user_id: str, token: Mapping[str, Any]) -> None:
         """Store a copy of ``token``."""
         self._tokens[(provider, user_id)] = copy.deepcopy(dict(token))
+        self._versions[(provider, user_id)] = next(self._counter)
 
     async def delete(self, provider: str, user_id: str) -> None:
         """Forget the token, if any."""
         self._tokens.pop((provider, user_id), None)
+        self._versions[(provider, user_id)] = next(self._counter)
+
+    # -- FencedTokenStore ------------------------------------------------------
+
+    async def acquire_lease(self, lease: Lease) -> bool:
+        """Take the lease if it is free, expired or already this holder's."""
+        key = (lease.provider, lease.user_id)
+        now = time.monotonic()
+        current = self._leases.get(key)
+        if current is not None and current[0] != lease.holder and current[1] > now:
+            return False
+        self._leases[key] = (lease.holder, now + lease.seconds)
+        return True
+
+    async def release_lease(self, lease: Lease) -> None:
+        """Give the lease back if this holder has it."""
+        key = (lease.provider, lease.user_id)
+        current = self._leases.get(key)
+        if current is not None and current[0] == lease.holder:
+            del self._leases[key]
+
+    async def read_leased(self, lease: Lease) -> Token | None:
+        """The token; its version goes to ``lease.seen``."""
+        lease.seen = self._versions.get((lease.provider, lease.user_id), 0)
+        return await self.get(lease.provider, lease.user_id)
+
+    async def write_if_unchanged(self, lease: Lease, token: Mapping[str, Any] | None) -> bool:
+        """Write (or delete) only if the version is still the one read under the lease."""
+        if self._versions.get((lease.provider, lease.user_id), 0) != lease.seen:
+            return False
+        if token is None:
+            await self.delete(lease.provider, lease.user_id)
+        else:
+            await self.set(lease.provider, lease.user_id, token)
+        return True
 
     def __len__(self) -> int:
         return len(self._tokens)

@@ -9,7 +9,10 @@ a token without a refresh token lives until its access token expires.
 Refresh lease: ``SET <prefix>:lease:<provider>:<user_id> <holder> NX PX
 <ms>`` takes it; a compare-and-delete script gives it back only if this
 worker still holds it. A worker that dies holding it blocks the others
-until the key expires.
+until the key expires. The refreshed token is written back by a
+check-and-set script (``EVAL``): only if the token key still holds the
+value the lease holder read, so a worker whose lease ran out never
+overwrites a newer token.
 
 Needs the ``redis`` extra.
 """
@@ -24,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import ConfigurationError
 from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
-from .base import BaseTokenStore, Token, _no_lock
+from .base import BaseTokenStore, Lease, Token, _no_lock
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -39,6 +42,24 @@ DEFAULT_REFRESH_TOKEN_TTL: Final = 30 * 24 * 3600.0
 _RELEASE: Final = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
 return 0
+"""
+
+#: Takes a lease, or extends it for the holder that already has it (a lost reply).
+_ACQUIRE: Final = """
+if redis.call('get', KEYS[1]) == ARGV[1] then
+  redis.call('pexpire', KEYS[1], ARGV[2]); return 1
+end
+if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+return 0
+"""
+#: The fenced write-back: replace (or delete, with no ARGV[2]) the token only if it is
+#: still the value read under the lease (ARGV[1]); ARGV[3] is the TTL in ms, or 0.
+_WRITE_IF_UNCHANGED: Final = """
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+if ARGV[2] == '' then redis.call('del', KEYS[1]); return 1 end
+if tonumber(ARGV[3]) > 0 then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
+else redis.call('set', KEYS[1], ARGV[2]) end
+return 1
 """
 
 
@@ -123,7 +144,7 @@ class RedisTokenStore(BaseTokenStore):
         """The refresh lease of ``provider`` and ``user_id`` (``SET NX PX``)."""
         if self.lease_seconds is None:
             return _no_lock()
-        key = f"{self.prefix}:lease:{provider}:{user_id}"
+        key = self.lease_key(provider, user_id)
 
         async def acquire(holder: str, seconds: float) -> bool:
             return bool(await self.client().set(key, holder, nx=True, px=int(seconds * 1000)))
@@ -132,6 +153,50 @@ class RedisTokenStore(BaseTokenStore):
             await self.client().eval(_RELEASE, 1, key, holder)
 
         return hold_lease(acquire, release, seconds=self.lease_seconds, wait=self.lease_wait)
+
+    # -- FencedTokenStore ------------------------------------------------------
+
+    def lease_key(self, provider: str, user_id: str) -> str:
+        """The key of the refresh lease of ``provider`` and ``user_id``."""
+        return f"{self.prefix}:lease:{provider}:{user_id}"
+
+    async def acquire_lease(self, lease: Lease) -> bool:
+        """Take the lease (``SET NX PX``), or extend it if this holder already has it."""
+        key = self.lease_key(lease.provider, lease.user_id)
+        ms = max(1, int(lease.seconds * 1000))
+        return bool(await self.client().eval(_ACQUIRE, 1, key, lease.holder, ms))
+
+    async def release_lease(self, lease: Lease) -> None:
+        """Delete the lease key if this holder still has it."""
+        key = self.lease_key(lease.provider, lease.user_id)
+        await self.client().eval(_RELEASE, 1, key, lease.holder)
+
+    async def read_leased(self, lease: Lease) -> Token | None:
+        """The token; the stored value goes to ``lease.seen`` for the fenced write."""
+        data = await self.client().get(self.key(lease.provider, lease.user_id))
+        lease.seen = data
+        if data is None:
+            return None
+        try:
+            return self.codec.decode(data.decode() if isinstance(data, bytes) else str(data))
+        except ValueError as exc:
+            log.warning(
+                "quart_oauthlib: unreadable stored %r token ignored: %s", lease.provider, exc
+            )
+            return None
+
+    async def write_if_unchanged(self, lease: Lease, token: Mapping[str, Any] | None) -> bool:
+        """Check-and-set (one script): write only if the value is still the one read."""
+        if lease.seen is None:
+            return False  # there was no token: nothing to replace
+        key = self.key(lease.provider, lease.user_id)
+        if token is None:
+            args: tuple[Any, ...] = (lease.seen, "", 0)
+        else:
+            ttl = self.ttl(token)
+            ms = 0 if ttl is None else max(1, int(ttl * 1000))
+            args = (lease.seen, self.codec.encode(token), ms)
+        return bool(await self.client().eval(_WRITE_IF_UNCHANGED, 1, key, *args))
 
     def ttl(self, token: Mapping[str, Any]) -> float | None:
         """Seconds to keep ``token``: its refresh token's life, else its access token's."""

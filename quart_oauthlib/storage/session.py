@@ -46,9 +46,15 @@ class SessionTokenStore(BaseTokenStore):
     one user signs out of the app and another signs in on the same browser,
     the second never gets the first one's tokens.
 
+    Each request carries its own copy of the cookie, so there is no lease
+    across worker processes: see "Refreshing with the session store" in the
+    storage docs for what that means with refresh tokens that rotate.
+
     Args:
         max_cookie_bytes: The largest session cookie (name and value) to allow.
     """
+
+    request_scoped = True
 
     def __init__(self, max_cookie_bytes: int = MAX_COOKIE_BYTES):
         self.max_cookie_bytes = max_cookie_bytes

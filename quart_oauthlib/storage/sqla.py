@@ -28,7 +28,10 @@ lease_until=now+lease WHERE lease_until IS NULL OR lease_until < now`` takes
 it (one statement, atomic on both databases); the holder clears it. Unlike a
 PostgreSQL advisory lock it also works on SQLite, and a worker that hangs
 (rather than dies) holding it blocks the others only until ``lease_until``.
-Workers compare their clocks with it, so keep them in sync (NTP).
+Workers compare their clocks with it, so keep them in sync (NTP). The
+refreshed token is written back with ``UPDATE ... WHERE token = <the text the
+lease holder read>``: a worker whose lease ran out, and meanwhile saw another
+worker (or a login) write a newer token, changes nothing.
 
 Needs the ``sqla`` extra (and ``postgres`` for PostgreSQL).
 """
@@ -44,7 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
 from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
-from .base import BaseTokenStore, Token, _no_lock
+from .base import BaseTokenStore, Lease, Token, _no_lock
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -133,13 +136,7 @@ class SQLTokenStore(BaseTokenStore):
 
     async def set(self, provider: str, user_id: str, token: Mapping[str, Any]) -> None:
         """Store ``token`` (insert or replace), keeping any lease on the row."""
-        expires_at = token.get("expires_at")
-        values = {
-            "token": self.codec.encode(token),
-            "account_id": self._account_id(token),
-            "expires_at": float(expires_at) if isinstance(expires_at, int | float) else None,
-            "updated_at": time.time(),
-        }
+        values = self._row_values(token)
         engine = await self.engine()
         async with engine.begin() as conn:
             await conn.execute(self._upsert(engine, provider, user_id, values))
@@ -164,6 +161,49 @@ class SQLTokenStore(BaseTokenStore):
             await self._release(provider, user_id, holder)
 
         return hold_lease(acquire, release, seconds=self.lease_seconds, wait=self.lease_wait)
+
+    # -- FencedTokenStore ------------------------------------------------------
+
+    async def acquire_lease(self, lease: Lease) -> bool:
+        """Take the row's lease if free, expired or already this holder's (one UPDATE)."""
+        return await self._acquire(lease.provider, lease.user_id, lease.holder, lease.seconds)
+
+    async def release_lease(self, lease: Lease) -> None:
+        """Clear the row's lease if this holder has it."""
+        await self._release(lease.provider, lease.user_id, lease.holder)
+
+    async def read_leased(self, lease: Lease) -> Token | None:
+        """The token; the stored text goes to ``lease.seen`` for the fenced write."""
+        from sqlalchemy import select
+
+        t = self.table
+        query = select(t.c.token).where(
+            t.c.provider == lease.provider, t.c.user_id == lease.user_id
+        )
+        async with (await self.engine()).connect() as conn:
+            data = (await conn.execute(query)).scalar_one_or_none()
+        lease.seen = data
+        return self._decode(data, lease.provider)
+
+    async def write_if_unchanged(self, lease: Lease, token: Mapping[str, Any] | None) -> bool:
+        """``UPDATE`` (or ``DELETE``) the row only if its token is the text read under the lease."""
+        from sqlalchemy import delete, update
+
+        if lease.seen is None:
+            return False  # there was no row: nothing to replace
+        t = self.table
+        where = (
+            t.c.provider == lease.provider,
+            t.c.user_id == lease.user_id,
+            t.c.token == lease.seen,
+        )
+        stmt: Any
+        if token is None:
+            stmt = delete(t).where(*where)
+        else:
+            stmt = update(t).where(*where).values(**self._row_values(token))
+        async with (await self.engine()).begin() as conn:
+            return bool((await conn.execute(stmt)).rowcount == 1)
 
     # -- more than TokenStore ------------------------------------------------
 
@@ -237,6 +277,15 @@ class SQLTokenStore(BaseTokenStore):
             log.warning("quart_oauthlib: unreadable stored %r token ignored: %s", provider, exc)
             return None
 
+    def _row_values(self, token: Mapping[str, Any]) -> dict[str, Any]:
+        expires_at = token.get("expires_at")
+        return {
+            "token": self.codec.encode(token),
+            "account_id": self._account_id(token),
+            "expires_at": float(expires_at) if isinstance(expires_at, int | float) else None,
+            "updated_at": time.time(),
+        }
+
     def _upsert(
         self, engine: AsyncEngine, provider: str, user_id: str, values: dict[str, Any]
     ) -> Any:
@@ -260,7 +309,8 @@ class SQLTokenStore(BaseTokenStore):
         t = self.table
         now = time.time()
         row = (t.c.provider == provider, t.c.user_id == user_id)
-        free = or_(t.c.lease_until.is_(None), t.c.lease_until < now)
+        # Already ours: an earlier attempt committed but its reply was lost.
+        free = or_(t.c.lease_until.is_(None), t.c.lease_until < now, t.c.lease_holder == holder)
         stmt = update(t).where(*row, free).values(lease_holder=holder, lease_until=now + seconds)
         async with (await self.engine()).begin() as conn:
             if (await conn.execute(stmt)).rowcount == 1:

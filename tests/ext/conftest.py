@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -101,3 +102,24 @@ async def login(
 
 
 StoreGetter = Callable[[], Any]
+
+
+async def wait_for_grant(provider: OAuth2Provider, count: int = 1) -> None:
+    """Wait until ``count`` refresh grants reached the provider."""
+    for _ in range(500):
+        if provider.grant_counts["refresh_token"] >= count:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("no refresh grant reached the provider")
+
+
+async def hang_up_mid_grant(client: QuartClient, provider: OAuth2Provider, path: str) -> None:
+    """GET ``path``, and hang up while the refresh grant it started is in flight.
+
+    The ASGI ``http.disconnect`` a server sends when the browser closes the
+    connection (or a proxy times out): Quart cancels the view's task.
+    """
+    async with client.request(path) as connection:
+        await connection.send_complete()
+        await wait_for_grant(provider)
+        await connection.disconnect()

@@ -12,7 +12,7 @@ from quart import Quart
 from quart.testing import QuartClient
 
 from quart_oauthlib import MemoryTokenStore, QuartOAuth, TokenRefreshError, token_updated
-from tests.ext.conftest import corp_settings, login, make_app
+from tests.ext.conftest import corp_settings, hang_up_mid_grant, login, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS
 
@@ -290,3 +290,82 @@ async def test_an_id_token_from_a_refresh_is_not_stored(tls: TLS, provider: OAut
     ((_, token),) = store._tokens.items()
     assert token["access_token"] != old  # refreshed...
     assert "id_token" not in token  # ...without keeping the unvalidated ID token
+
+
+async def test_request_cancelled_mid_refresh_makes_one_grant(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # The browser hangs up while the grant is in flight: the refresh goes on in its
+    # task, and the requests that follow join it (or read its result) rather than
+    # replaying the refresh token, which this provider would answer by revoking the family.
+    provider.quirks.refresh_delay_seconds = 0.5
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        old = await expire_memory(store)
+        provider.expire_all_access_tokens()
+        await hang_up_mid_grant(client, provider, "/profile")
+        assert provider.grant_counts["refresh_token"] == 1  # still in flight
+        responses = await asyncio.gather(*(client.get("/profile") for _ in range(4)))
+        after = await client.get("/profile")
+    assert provider.grant_counts["refresh_token"] == 1
+    assert [r.status_code for r in [*responses, after]] == [200] * 5
+    assert [(await r.get_json())["status"] for r in [*responses, after]] == [200] * 5
+    ((_, token),) = store._tokens.items()
+    assert token["access_token"] != old
+    assert provider.is_active(token["refresh_token"])
+
+
+async def test_session_store_two_workers_both_refresh_and_a_rotating_provider_signs_out(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # What docs/storage.rst states: the cookie store has no lease across workers. Two
+    # concurrent requests of one browser, to two worker processes, each carry the same
+    # expired token in their own cookie; both refresh. A provider that rotates refresh
+    # tokens and revokes the family on replay then signs the user out.
+    provider.quirks.refresh_delay_seconds = 0.3
+    app_a, _ = make_app(tls, {"corp": corp_settings(provider)})
+    app_b, _ = make_app(tls, {"corp": corp_settings(provider)})  # same SECRET_KEY
+    async with app_a.test_app() as test_a, app_b.test_app() as test_b:
+        client_a, client_b = test_a.test_client(), test_b.test_client()
+        await login(client_a, tls)
+        await expire_session(client_a)
+        provider.expire_all_access_tokens()
+        async with client_a.session_transaction() as cookie_a:
+            copied = dict(cookie_a)
+        async with client_b.session_transaction() as cookie_b:
+            cookie_b.update(copied)  # the browser sends one cookie to either worker
+        json = {"Accept": "application/json"}
+        answers = await asyncio.gather(
+            client_a.get("/profile", headers=json), client_b.get("/profile", headers=json)
+        )
+        kept = []
+        for client in (client_a, client_b):
+            async with client.session_transaction() as cookie:
+                entry = cookie.get("_oauth_tokens", {}).get("corp")
+                kept.append(entry["t"]["refresh_token"] if entry else None)
+    assert provider.grant_counts["refresh_token"] == 2
+    assert 401 in [answer.status_code for answer in answers]  # the replay: sign in again
+    assert not any(token and provider.is_active(token) for token in kept)
+
+
+async def test_app_shutdown_lets_a_hung_up_refresh_store_its_token(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # The request hangs up and the server stops at once: the grant was sent, so the
+    # provider has rotated the refresh token; the new one must not be lost.
+    provider.quirks.refresh_delay_seconds = 0.3
+    store = MemoryTokenStore()
+    app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        old = await expire_memory(store)
+        provider.expire_all_access_tokens()
+        await hang_up_mid_grant(client, provider, "/profile")
+    ((_, token),) = store._tokens.items()
+    assert provider.grant_counts["refresh_token"] == 1
+    assert token["access_token"] != old
+    assert provider.is_active(token["refresh_token"])
