@@ -1,0 +1,112 @@
+// panva's oidc-provider (OpenID Certified) configured as the peer of the client tests.
+//
+//   PORT=8765 node server.mjs
+//
+// Every client below is a fixed test client; private_key_jwt and JAR clients use
+// the throwaway public keys of client_keys.json. Users log in through the
+// provider's devInteractions pages (any login, any password); consent is granted
+// automatically, so tests drive the login form only.
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Provider from 'oidc-provider';
+
+const port = Number(process.env.PORT || 0);
+if (!port) throw new Error('PORT is required');
+const issuer = `http://127.0.0.1:${port}`;
+
+const keys = JSON.parse(readFileSync(new URL('./client_keys.json', import.meta.url)));
+const publicJwk = ({ d, p, q, dp, dq, qi, ...pub }) => pub;
+const clientJwks = { keys: [publicJwk(keys.es256), publicJwk(keys.ps256)] };
+
+const redirect = 'http://127.0.0.1/cb';
+const codeFlow = {
+  redirect_uris: [redirect],
+  grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+  response_types: ['code'],
+  scope: 'openid email profile offline_access api',
+};
+const secret = 'peer-secret-that-is-long-enough-for-hs256-0123456789';
+
+const clients = [
+  { client_id: 'basic', client_secret: secret, token_endpoint_auth_method: 'client_secret_basic' },
+  { client_id: 'post', client_secret: secret, token_endpoint_auth_method: 'client_secret_post' },
+  { client_id: 'secret-jwt', client_secret: secret, token_endpoint_auth_method: 'client_secret_jwt' },
+  { client_id: 'private-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks },
+  {
+    client_id: 'public',
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+  },
+  {
+    client_id: 'par-only', client_secret: secret, token_endpoint_auth_method: 'client_secret_basic',
+    require_pushed_authorization_requests: true,
+  },
+  {
+    client_id: 'dpop', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
+    dpop_bound_access_tokens: true,
+  },
+  {
+    client_id: 'jar', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
+    require_signed_request_object: true, request_object_signing_alg: 'ES256',
+  },
+  {
+    client_id: 'fapi2', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
+    token_endpoint_auth_signing_alg: 'ES256',
+    dpop_bound_access_tokens: true, require_pushed_authorization_requests: true,
+    id_token_signed_response_alg: 'ES256',
+  },
+].map((client) => ({ ...codeFlow, ...client }));
+
+const provider = new Provider(issuer, {
+  clients,
+  jwks: { keys: [keys.serverEs256, keys.serverRs256].filter(Boolean) },
+  cookies: { keys: [randomBytes(32).toString('hex')] },
+  findAccount: async (_ctx, sub) => ({
+    accountId: sub,
+    claims: async () => ({ sub, email: `${sub}@example.test`, email_verified: true, name: sub }),
+  }),
+  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  scopes: ['openid', 'email', 'profile', 'offline_access', 'api'],
+  // Consent is not what the tests are about: grant what was asked, once logged in.
+  loadExistingGrant: async (ctx) => {
+    const grantId = ctx.oidc.result?.consent?.grantId
+      || ctx.oidc.session.grantIdFor(ctx.oidc.client.clientId);
+    if (grantId) {
+      const grant = await ctx.oidc.provider.Grant.find(grantId);
+      if (grant) return grant;
+    }
+    const grant = new ctx.oidc.provider.Grant({
+      clientId: ctx.oidc.client.clientId, accountId: ctx.oidc.session.accountId,
+    });
+    grant.addOIDCScope(ctx.oidc.requestParamScopes ? [...ctx.oidc.requestParamScopes].join(' ') : 'openid');
+    grant.addOIDCClaims(['sub', 'email', 'email_verified', 'name']);
+    await grant.save();
+    return grant;
+  },
+  issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+  pkce: { required: () => true },
+  features: {
+    devInteractions: { enabled: true },
+    dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
+    pushedAuthorizationRequests: { enabled: true },
+    requestObjects: { enabled: true },
+    revocation: { enabled: true },
+    introspection: { enabled: true },
+    backchannelLogout: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+    deviceFlow: { enabled: true },
+    registration: { enabled: true },
+    clientCredentials: { enabled: true },
+  },
+  enabledJWA: {
+    clientAuthSigningAlgValues: ['HS256', 'ES256', 'PS256', 'RS256', 'EdDSA'],
+    requestObjectSigningAlgValues: ['ES256', 'PS256', 'EdDSA'],
+    idTokenSigningAlgValues: ['ES256', 'RS256', 'PS256'],
+    dPoPSigningAlgValues: ['ES256', 'EdDSA', 'PS256'],
+  },
+  clientDefaults: { id_token_signed_response_alg: 'RS256' },
+});
+
+provider.listen(port, '127.0.0.1', () => {
+  console.log(`oidc-provider ${issuer} ready`);
+});
