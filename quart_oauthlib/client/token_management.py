@@ -144,6 +144,20 @@ async def _call(
     if token_type_hint:
         form["token_type_hint"] = token_type_hint
     headers = {"Accept": "application/json"}
+    options: dict[str, Any] = {}
+    if ssl_context is not None:
+        options["ssl"] = ssl_option(ssl_context=ssl_context)
+    if session.client_authentication is not None and auth is None:
+        # token_endpoint_auth_method: the same authentication as every provider call.
+        return await session._post_to_provider(  # noqa: SLF001 -- the session's own helper
+            "POST",
+            url,
+            form=form,
+            headers=headers,
+            timeout=timeout,
+            request_options=options,
+            dpop=False,
+        )
     authorization = authorization_from(auth)
     # One authentication method only (RFC 6749 §2.3): a client_secret in the
     # form (client_secret_post) means no Basic header.
@@ -160,9 +174,6 @@ async def _call(
         headers["Authorization"] = authorization
     elif session.client_id:
         form.setdefault("client_id", session.client_id)  # a public client identifies itself
-    options: dict[str, Any] = {}
-    if ssl_context is not None:
-        options["ssl"] = ssl_option(ssl_context=ssl_context)
     return await post_form(
         session.http,
         "POST",
