@@ -113,7 +113,7 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       peer_start
       echo "export SERVICES_DIR=$SERVICES_DIR"
       echo "export QUART_OAUTHLIB_TEST_PEER_URL=$QUART_OAUTHLIB_TEST_PEER_URL" ;;
-    peer-stop) peer_stop; rm -rf "$SERVICES_DIR" ;;
+    peer-stop) peer_stop; [ -n "${SERVICES_DIR:-}" ] && rm -rf "$SERVICES_DIR" ;;
     stop) services_stop ;;
     *) echo "usage: $0 start|stop|peer-start|peer-stop" >&2; exit 2 ;;
   esac

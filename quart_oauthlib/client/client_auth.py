@@ -150,7 +150,7 @@ class ClientAuthentication:
 
     def assertion(self, endpoint: str) -> str:
         """A fresh client assertion JWT (RFC 7523 §3) for a call to ``endpoint``."""
-        from joserfc import jwt
+        from .jose_keys import algorithm_for, sign_jwt
 
         now = int(self._clock())
         claims: dict[str, Any] = {
@@ -162,14 +162,12 @@ class ClientAuthentication:
             "exp": now + self.assertion_lifetime,
         }
         key = self._signing_key()
-        from .jose_keys import algorithm_for
-
         alg = algorithm_for(key)
         header: dict[str, Any] = {"alg": alg, "typ": "JWT"}
         kid = key.get("kid") if self.method == "private_key_jwt" else None
         if kid:
             header["kid"] = kid
-        return jwt.encode(header, claims, key, algorithms=[alg])
+        return sign_jwt(header, claims, key, alg)
 
     def _signing_key(self) -> Key:
         if self._key is not None:

@@ -30,14 +30,13 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import aiohttp
-from joserfc import jwt
 from joserfc.jwk import ECKey, Key, OKPKey, RSAKey
 from yarl import URL
 
 from ..errors import ConfigurationError, DPoPError
 from ._redirect_chain import enter_chain, leave_chain
 from ._token_endpoint import TokenResponse
-from .jose_keys import PrivateKeySource, algorithm_for, load_private_key, public_jwk
+from .jose_keys import PrivateKeySource, algorithm_for, load_private_key, public_jwk, sign_jwt
 
 __all__ = [
     "DPOP_ALGORITHMS",
@@ -158,7 +157,7 @@ class DPoPKey:
             nonce = self._nonces.get(_origin(url))
         if nonce is not None:
             claims["nonce"] = nonce
-        return jwt.encode(dict(self._header), claims, self.key, algorithms=[self.alg])
+        return sign_jwt(dict(self._header), claims, self.key, self.alg)
 
     def nonce_for(self, url: str | URL) -> str | None:
         """The nonce last given by the server at ``url``'s origin."""

@@ -8,15 +8,23 @@ sign anything ourselves. Needs the ``jose`` extra.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import Any, Final, TypeAlias
 
-from joserfc.errors import JoseError
+from joserfc import jwt
+from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwk import ECKey, JWKRegistry, Key, OctKey, OKPKey, RSAKey
 
 from ..errors import ConfigurationError
 
-__all__ = ["PrivateKeySource", "algorithm_for", "load_private_key", "public_jwk"]
+__all__ = [
+    "PrivateKeySource",
+    "algorithm_for",
+    "load_private_key",
+    "public_jwk",
+    "sign_jwt",
+]
 
 #: A private key: a JWK dict, a joserfc key, or ``(pem_path, kid)``.
 PrivateKeySource: TypeAlias = Mapping[str, Any] | Key | tuple[str | os.PathLike[str], str]
@@ -95,3 +103,12 @@ def algorithm_for(key: Key) -> str:
 def public_jwk(key: Key) -> dict[str, Any]:
     """The key's public members, as a JWK dict (what a DPoP proof's header carries)."""
     return dict(key.as_dict(private=False))
+
+
+def sign_jwt(header: dict[str, Any], claims: dict[str, Any], key: Key, alg: str) -> str:
+    """Sign a JWT with joserfc, for ``alg`` only."""
+    with warnings.catch_warnings():
+        # joserfc flags "EdDSA" as deprecated in favour of "Ed25519" (RFC 9864); providers
+        # and FAPI 2.0 still name it EdDSA, and both sign the same way.
+        warnings.simplefilter("ignore", SecurityWarning)
+        return jwt.encode(header, claims, key, algorithms=[alg])

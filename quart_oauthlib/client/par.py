@@ -76,9 +76,7 @@ def sign_request_object(
     The header's ``typ`` is ``oauth-authz-req+jwt``; ``iss`` is the client id,
     ``aud`` the provider's issuer, with ``iat``, ``nbf``, ``exp`` and a ``jti``.
     """
-    from joserfc import jwt
-
-    from .jose_keys import algorithm_for
+    from .jose_keys import algorithm_for, sign_jwt
 
     now = int(time.time())
     claims: dict[str, Any] = {
@@ -95,7 +93,7 @@ def sign_request_object(
     header: dict[str, Any] = {"alg": alg, "typ": "oauth-authz-req+jwt"}
     if key.get("kid"):
         header["kid"] = key.get("kid")
-    return jwt.encode(header, claims, key, algorithms=[alg])
+    return sign_jwt(header, claims, key, alg)
 
 
 def signed_request_url(session: OAuth2SessionBase, uri: str) -> str:

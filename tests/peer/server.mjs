@@ -46,6 +46,11 @@ const clients = [
     dpop_bound_access_tokens: true,
   },
   {
+    // A public client's refresh tokens are DPoP-bound (RFC 9449 §5); a confidential one's are not.
+    client_id: 'dpop-public', token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'], dpop_bound_access_tokens: true,
+  },
+  {
     client_id: 'jar', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
     require_signed_request_object: true, request_object_signing_alg: 'ES256',
   },
