@@ -61,6 +61,7 @@ peer_start() {
   fi
   local peer_dir; peer_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/peer" && pwd)"
   SERVICES_DIR="${SERVICES_DIR:-$(mktemp -d /tmp/quart-oauthlib-services.XXXXXX)}"
+  mkdir -p "$SERVICES_DIR"
   export SERVICES_DIR
   (cd "$peer_dir" && npm ci --no-audit --no-fund --loglevel=error >"$SERVICES_DIR/npm.log" 2>&1) || {
     cat "$SERVICES_DIR/npm.log" >&2; return 1; }

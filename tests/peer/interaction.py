@@ -13,6 +13,7 @@ from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 import aiohttp
+from yarl import URL
 
 MAX_STEPS = 20
 
@@ -87,7 +88,10 @@ class UserAgent:
                 location = resp.headers.get("Location")
                 status = resp.status
             if status in (302, 303) and location:
-                url, method, data = urljoin(url, location), "GET", None
+                target = urljoin(url, location)
+                if URL(target).origin() != URL(end_session_url).origin():
+                    return status  # back to the client's post_logout_redirect_uri
+                url, method, data = target, "GET", None
                 continue
             forms = forms_of(body)
             if status != 200 or not forms:

@@ -90,6 +90,9 @@ const provider = new Provider(issuer, {
   },
   issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
   pkce: { required: () => true },
+  // oidc-provider refuses to call special-use addresses (SSRF protection); the test
+  // receivers of back-channel logouts are on 127.0.0.1, so this peer may call them.
+  fetch: (url, { dispatcher, ...options }) => fetch(url, options),
   features: {
     devInteractions: { enabled: true },
     dPoP: { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true },
@@ -111,6 +114,12 @@ const provider = new Provider(issuer, {
   },
   clientDefaults: { id_token_signed_response_alg: 'RS256' },
 });
+
+// Failures the tests would otherwise only see as a missing request.
+provider.on('backchannel.error', (_ctx, err, client) => {
+  console.error(`backchannel.error ${client.clientId}: ${err} ${err.cause ?? ""}`);
+});
+provider.on('server_error', (_ctx, err) => console.error(`server_error: ${err.stack}`));
 
 provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider ${issuer} ready`);
