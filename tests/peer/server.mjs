@@ -105,6 +105,8 @@ const provider = new Provider(issuer, {
     deviceFlow: { enabled: true },
     registration: { enabled: true },
     clientCredentials: { enabled: true },
+    // The provider enforces FAPI 2.0 for the fapi2 client only.
+    fapi: { enabled: true, profile: (_ctx, client) => (client?.clientId === 'fapi2' ? '2.0' : undefined) },
   },
   enabledJWA: {
     clientAuthSigningAlgValues: ['HS256', 'ES256', 'PS256', 'RS256', 'EdDSA'],
