@@ -126,12 +126,11 @@ class OAuth2SessionBase(BaseSession):
         self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
             name: [] for name in _HOOK_TYPES
         }
-        #: The provider's issuer: the ``aud`` of client assertions and request objects.
-        self.issuer = issuer
+        self._client_auth: ClientAuthentication | None = None
+        self._issuer = issuer
         self.request_object = request_object
         #: The last pushed authorization request's ``request_uri`` and expiry (RFC 9126).
         self.pushed_authorization: PushedAuthorization | None = None
-        self._client_auth: ClientAuthentication | None = None
         self._dpop: DPoPKey | None = None
         self._dpop_auth: DPoPAuth | None = None
         self._setup_modern_client(token_endpoint_auth_method, client_jwk, dpop)
@@ -165,6 +164,20 @@ class OAuth2SessionBase(BaseSession):
                 "request_object=True signs with the client's private key: "
                 "pass client_jwk= (and token_endpoint_auth_method='private_key_jwt')."
             )
+
+    @property
+    def issuer(self) -> str | None:
+        """The provider's issuer: the ``aud`` of client assertions and request objects.
+
+        Set it once discovery has told it, if it was not known at construction.
+        """
+        return self._issuer
+
+    @issuer.setter
+    def issuer(self, value: str | None) -> None:
+        self._issuer = value
+        if self._client_auth is not None:
+            self._client_auth.issuer = value
 
     @property
     def client_authentication(self) -> ClientAuthentication | None:

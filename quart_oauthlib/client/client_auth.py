@@ -5,15 +5,13 @@ makes to the provider: token, refresh, pushed authorization, revocation,
 introspection. Each call gets a fresh assertion (new ``jti``, ``iat``, 60 s
 ``exp``), so a retry never replays one.
 
-=====================  =====================================================
-``client_secret_basic``  ``Authorization: Basic`` (RFC 6749 §2.3.1); the default
-``client_secret_post``   ``client_id`` and ``client_secret`` in the form
-``client_secret_jwt``    an HS256 assertion signed with the secret (RFC 7523)
-``private_key_jwt``      an assertion signed with the client's private key
-``tls_client_auth``      the client certificate on the TLS connection (RFC 8705);
-                         the form carries ``client_id`` only
-``none``                 a public client: ``client_id`` only
-=====================  =====================================================
+* ``client_secret_basic``: ``Authorization: Basic`` (RFC 6749 §2.3.1); the default.
+* ``client_secret_post``: ``client_id`` and ``client_secret`` in the form.
+* ``client_secret_jwt``: an HS256 assertion signed with the secret (RFC 7523).
+* ``private_key_jwt``: an assertion signed with the client's private key.
+* ``tls_client_auth``: the client certificate on the TLS connection (RFC 8705);
+  the form carries ``client_id`` only.
+* ``none``: a public client: ``client_id`` only.
 
 The assertion's ``aud`` is the provider's issuer as one string, as FAPI 2.0
 asks (§5.3.2.1); without a known issuer, the URL of the endpoint called.

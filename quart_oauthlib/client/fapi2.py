@@ -3,18 +3,14 @@
 A pure function over a settings mapping, so the extension can run it at
 ``init_app`` and anyone else before building a session. The keys read:
 
-==============================  ==============================================
-``par``                          must be true (FAPI 2.0 §5.3.2.2: PAR only)
-``pkce``                         must be ``"S256"``
-``dpop`` / ``token_endpoint_auth_method``
-                                 sender-constrained tokens: DPoP on, or
-                                 ``tls_client_auth`` (mTLS-bound tokens)
-``token_endpoint_auth_method``   ``private_key_jwt`` or ``tls_client_auth``
-``client_jwk``                   required by ``private_key_jwt``
-``id_token_signing_algs``        when given, only PS256, ES256 or EdDSA
-``require_iss``                  RFC 9207 ``iss`` in the authorization
-                                 response must be required (not false)
-==============================  ==============================================
+* ``par``: must be true (FAPI 2.0 §5.3.2.2: PAR only).
+* ``pkce``: must be ``"S256"``.
+* ``dpop``: sender-constrained tokens: DPoP on, unless ``token_endpoint_auth_method``
+  is ``tls_client_auth`` (mTLS-bound tokens).
+* ``token_endpoint_auth_method``: ``private_key_jwt`` or ``tls_client_auth``.
+* ``client_jwk``: required by ``private_key_jwt``.
+* ``id_token_signing_algs``: when given, only PS256, ES256 or EdDSA.
+* ``require_iss``: the RFC 9207 ``iss`` check must not be switched off.
 """
 
 from __future__ import annotations

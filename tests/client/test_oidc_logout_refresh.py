@@ -49,11 +49,18 @@ def logout_claims(provider: OpenIDProvider, **changes: Any) -> dict[str, Any]:
     return {k: v for k, v in claims.items() if v is not None}
 
 
-def signed(provider: OpenIDProvider, claims: dict[str, Any], typ: str | None = "logout+jwt", alg: str = "RS256") -> str:
+def signed(
+    provider: OpenIDProvider,
+    claims: dict[str, Any],
+    typ: str | None = "logout+jwt",
+    alg: str = "RS256",
+) -> str:
     header: dict[str, Any] = {"alg": alg, "kid": provider.rsa.kid}
     if typ is not None:
         header["typ"] = typ
-    return jws.serialize_compact(header, json.dumps(claims).encode(), provider.rsa, algorithms=[alg])
+    return jws.serialize_compact(
+        header, json.dumps(claims).encode(), provider.rsa, algorithms=[alg]
+    )
 
 
 class Seen:
@@ -67,10 +74,16 @@ class Seen:
         return True
 
 
-async def check(provider: OpenIDProvider, http: aiohttp.ClientSession, token: str, seen: Seen | None = None) -> Any:
+async def check(
+    provider: OpenIDProvider, http: aiohttp.ClientSession, token: str, seen: Seen | None = None
+) -> Any:
     return await validate_logout_token(
-        http, token, issuer=provider.issuer, client_id=CLIENT_ID,
-        jwks=JWKSCache(f"{provider.issuer}/jwks"), is_new_jti=seen or Seen(),
+        http,
+        token,
+        issuer=provider.issuer,
+        client_id=CLIENT_ID,
+        jwks=JWKSCache(f"{provider.issuer}/jwks"),
+        is_new_jti=seen or Seen(),
     )
 
 
@@ -82,7 +95,9 @@ async def test_a_valid_logout_token(provider: OpenIDProvider, http: aiohttp.Clie
     with pytest.raises(LogoutTokenReplayError):
         await check(provider, http, signed(provider, logout_claims(provider)), seen)
     # Without typ, or with only one of sub and sid: still valid.
-    await check(provider, http, signed(provider, logout_claims(provider, jti="2", sid=None), typ=None))
+    await check(
+        provider, http, signed(provider, logout_claims(provider, jti="2", sid=None), typ=None)
+    )
     await check(provider, http, signed(provider, logout_claims(provider, jti="3", sub=None)))
 
 
@@ -106,15 +121,23 @@ async def test_a_valid_logout_token(provider: OpenIDProvider, http: aiohttp.Clie
     ],
 )
 async def test_each_check_refuses(
-    provider: OpenIDProvider, http: aiohttp.ClientSession, changes: dict[str, Any], typ: str, match: str
+    provider: OpenIDProvider,
+    http: aiohttp.ClientSession,
+    changes: dict[str, Any],
+    typ: str,
+    match: str,
 ) -> None:
     seen = Seen()
     with pytest.raises(LogoutTokenError, match=match):
-        await check(provider, http, signed(provider, logout_claims(provider, **changes), typ=typ), seen)
+        await check(
+            provider, http, signed(provider, logout_claims(provider, **changes), typ=typ), seen
+        )
     assert not seen.jtis  # a refused token burns no jti
 
 
-async def test_forged_and_unsigned_logout_tokens(provider: OpenIDProvider, http: aiohttp.ClientSession) -> None:
+async def test_forged_and_unsigned_logout_tokens(
+    provider: OpenIDProvider, http: aiohttp.ClientSession
+) -> None:
     good = signed(provider, logout_claims(provider))
     head, payload, sig = good.split(".")
     tampered = signed(provider, logout_claims(provider, sub="someone-else")).split(".")[1]
@@ -140,9 +163,13 @@ async def validator(provider: OpenIDProvider, http: aiohttp.ClientSession) -> ID
 async def test_a_refreshed_id_token_must_be_the_same_login(
     provider: OpenIDProvider, http: aiohttp.ClientSession, validator: IDTokenValidator
 ) -> None:
-    original = await validator.validate(http, provider.sign(provider.claims(auth_time=100)), nonce="n-0S6_WzA2Mj")
+    original = await validator.validate(
+        http, provider.sign(provider.claims(auth_time=100)), nonce="n-0S6_WzA2Mj"
+    )
     same = provider.sign(provider.claims(nonce=None, auth_time=100))
-    assert (await validate_refreshed_id_token(validator, http, same, original=original)).sub == provider.sub
+    assert (
+        await validate_refreshed_id_token(validator, http, same, original=original)
+    ).sub == provider.sub
     with_nonce = provider.sign(provider.claims(auth_time=100))  # the original nonce: allowed
     await validate_refreshed_id_token(validator, http, with_nonce, original=original)
     for changes, name in (
@@ -172,7 +199,9 @@ FAPI2_OK: dict[str, Any] = {
 
 def test_fapi2_settings_that_comply() -> None:
     assert fapi2_problems(FAPI2_OK) == []
-    check_fapi2_settings({**FAPI2_OK, "dpop": False, "token_endpoint_auth_method": "tls_client_auth"})
+    check_fapi2_settings(
+        {**FAPI2_OK, "dpop": False, "token_endpoint_auth_method": "tls_client_auth"}
+    )
 
 
 @pytest.mark.parametrize(

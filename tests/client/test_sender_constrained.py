@@ -68,9 +68,15 @@ def verify_proof(proof: str) -> tuple[dict[str, Any], dict[str, Any]]:
 )
 def test_a_dpop_proof_says_what_rfc_9449_asks(make_key: Any) -> None:
     key = DPoPKey(make_key())
-    proof = key.proof("get", "https://rs.example/api/me?x=1#frag", access_token="at-123", nonce="n1")
+    proof = key.proof(
+        "get", "https://rs.example/api/me?x=1#frag", access_token="at-123", nonce="n1"
+    )
     header, claims = verify_proof(proof)
-    assert header["alg"] == key.alg == {"EC": "ES256", "OKP": "EdDSA", "RSA": "PS256"}[header["jwk"]["kty"]]
+    assert (
+        header["alg"]
+        == key.alg
+        == {"EC": "ES256", "OKP": "EdDSA", "RSA": "PS256"}[header["jwk"]["kty"]]
+    )
     assert claims["htm"] == "GET"
     assert claims["htu"] == "https://rs.example/api/me"
     assert claims["ath"] == access_token_hash("at-123")
@@ -114,7 +120,9 @@ def test_symmetric_or_public_dpop_keys_are_refused() -> None:
 
 def test_private_key_jwt_assertion() -> None:
     private = ECKey.generate_key("P-256", {"kid": "k1"}, private=True)
-    auth = ClientAuthentication("private_key_jwt", "client-1", client_jwk=private.as_dict(private=True), issuer=ISSUER)
+    auth = ClientAuthentication(
+        "private_key_jwt", "client-1", client_jwk=private.as_dict(private=True), issuer=ISSUER
+    )
     form: dict[str, str] = {"grant_type": "client_credentials", "client_secret": "stale"}
     headers: dict[str, str] = {"Authorization": "Basic stale"}
     auth.apply("https://as.example/token", form, headers)
@@ -183,7 +191,9 @@ def test_a_pem_key_with_its_kid(tmp_path: Any) -> None:
     path.write_bytes(pem)
     key = load_private_key((str(path), "pem-1"))
     assert key.kid == "pem-1"
-    auth = ClientAuthentication("private_key_jwt", "c", client_jwk=(str(path), "pem-1"), issuer=ISSUER)
+    auth = ClientAuthentication(
+        "private_key_jwt", "c", client_jwk=(str(path), "pem-1"), issuer=ISSUER
+    )
     form: dict[str, str] = {}
     auth.apply("https://as.example/token", form, {})
     assert jwt.decode(form["client_assertion"], key, algorithms=["ES256"]).header["kid"] == "pem-1"
@@ -233,7 +243,9 @@ class Server:
     async def token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.token_calls.append((form, dict(request.headers)))
-        self.peer_certs.append(request.transport.get_extra_info("peercert") if request.transport else None)
+        self.peer_certs.append(
+            request.transport.get_extra_info("peercert") if request.transport else None
+        )
         if request.headers.get("DPoP") and not self._proof_ok(request, None):
             return web.json_response(
                 {"error": "use_dpop_nonce", "error_description": "need a nonce"},
@@ -241,9 +253,12 @@ class Server:
                 headers={"DPoP-Nonce": self.nonce},
             )
         return web.json_response(
-            {"access_token": f"at-{len(self.token_calls)}",
-             "token_type": self.token_type if request.headers.get("DPoP") else "Bearer",
-             "expires_in": 3600, "refresh_token": "rt-1"},
+            {
+                "access_token": f"at-{len(self.token_calls)}",
+                "token_type": self.token_type if request.headers.get("DPoP") else "Bearer",
+                "expires_in": 3600,
+                "refresh_token": "rt-1",
+            },
             headers={"DPoP-Nonce": self.nonce},
         )
 
@@ -255,7 +270,10 @@ class Server:
         if scheme != "DPoP" or not self._proof_ok(request, token):
             return web.Response(
                 status=401,
-                headers={"WWW-Authenticate": 'DPoP error="use_dpop_nonce"', "DPoP-Nonce": self.nonce},
+                headers={
+                    "WWW-Authenticate": 'DPoP error="use_dpop_nonce"',
+                    "DPoP-Nonce": self.nonce,
+                },
             )
         return web.json_response({"ok": True})
 
@@ -281,8 +299,11 @@ async def test_dpop_nonces_are_answered_once_and_remembered(
 ) -> None:
     srv, base = server
     async with session_for(
-        tls, client=BackendApplicationClient("c"), client_secret="s",
-        token_endpoint_auth_method="client_secret_post", dpop=True,
+        tls,
+        client=BackendApplicationClient("c"),
+        client_secret="s",
+        token_endpoint_auth_method="client_secret_post",
+        dpop=True,
     ) as session:
         token = await session.fetch_token(str(base / "token"))
         assert token["token_type"] == "DPoP"
@@ -313,7 +334,9 @@ async def test_a_server_that_never_accepts_the_nonce_gets_one_retry(
     tls: TLS, server: tuple[Server, URL]
 ) -> None:
     srv, base = server
-    async with session_for(tls, client_id="c", token={"access_token": "at", "token_type": "DPoP"}, dpop=True) as session:
+    async with session_for(
+        tls, client_id="c", token={"access_token": "at", "token_type": "DPoP"}, dpop=True
+    ) as session:
         srv.rotate_nonce_every_call = True
         async with session.get(base / "resource") as resp:
             assert resp.status == 401
@@ -340,7 +363,8 @@ async def test_tls_client_auth_sends_the_certificate_and_no_secret(
     cert_path = str(tmp_path / "client.pem")
     cert.private_key_and_cert_chain_pem.write_to_path(cert_path)
     async with session_for(
-        tls, client=BackendApplicationClient("client-1"),
+        tls,
+        client=BackendApplicationClient("client-1"),
         token_endpoint_auth_method="tls_client_auth",
     ) as session:
         context = ssl.create_default_context()
@@ -368,10 +392,21 @@ async def test_par_pushes_and_redirects_with_the_request_uri_only(
     tls: TLS, server: tuple[Server, URL]
 ) -> None:
     srv, base = server
-    async with session_for(tls, client_id="c", client_secret="s", redirect_uri="https://app/cb",
-                           scope="openid", pkce="S256") as session:
-        url, state = await session.push_authorization_request(str(base / "par"), "https://as.example/authorize")
-        assert dict(URL(url).query) == {"client_id": "c", "request_uri": "urn:ietf:params:oauth:request_uri:abc"}
+    async with session_for(
+        tls,
+        client_id="c",
+        client_secret="s",
+        redirect_uri="https://app/cb",
+        scope="openid",
+        pkce="S256",
+    ) as session:
+        url, state = await session.push_authorization_request(
+            str(base / "par"), "https://as.example/authorize"
+        )
+        assert dict(URL(url).query) == {
+            "client_id": "c",
+            "request_uri": "urn:ietf:params:oauth:request_uri:abc",
+        }
         pushed = srv.par_forms[-1]
         assert pushed["state"] == state and pushed["code_challenge_method"] == "S256"
         assert pushed["redirect_uri"] == "https://app/cb"
@@ -383,24 +418,56 @@ async def test_par_pushes_and_redirects_with_the_request_uri_only(
 @pytest.mark.parametrize(
     ("status", "body", "headers", "error", "fields"),
     [
-        (400, {"error": "invalid_request", "error_description": "bad scope"}, {}, PushedAuthorizationError,
-         {"error": "invalid_request", "description": "bad scope", "status": 400}),
-        (401, {"error": "invalid_client"}, {}, PushedAuthorizationError, {"error": "invalid_client", "status": 401}),
-        (429, {}, {"Retry-After": "7"}, PushedAuthorizationRateLimited, {"retry_after": 7.0, "status": 429}),
+        (
+            400,
+            {"error": "invalid_request", "error_description": "bad scope"},
+            {},
+            PushedAuthorizationError,
+            {"error": "invalid_request", "description": "bad scope", "status": 400},
+        ),
+        (
+            401,
+            {"error": "invalid_client"},
+            {},
+            PushedAuthorizationError,
+            {"error": "invalid_client", "status": 401},
+        ),
+        (
+            429,
+            {},
+            {"Retry-After": "7"},
+            PushedAuthorizationRateLimited,
+            {"retry_after": 7.0, "status": 429},
+        ),
         (201, {"expires_in": 60}, {}, PushedAuthorizationError, {"status": 201}),
-        (201, {"request_uri": "urn:x", "expires_in": "60"}, {}, PushedAuthorizationError, {"status": 201}),
+        (
+            201,
+            {"request_uri": "urn:x", "expires_in": "60"},
+            {},
+            PushedAuthorizationError,
+            {"status": 201},
+        ),
         (500, {}, {}, PushedAuthorizationError, {"status": 500}),
     ],
 )
 async def test_par_errors_are_typed(
-    tls: TLS, server: tuple[Server, URL], status: int, body: dict[str, Any],
-    headers: dict[str, str], error: type[Exception], fields: dict[str, Any],
+    tls: TLS,
+    server: tuple[Server, URL],
+    status: int,
+    body: dict[str, Any],
+    headers: dict[str, str],
+    error: type[Exception],
+    fields: dict[str, Any],
 ) -> None:
     srv, base = server
     srv.par_answer = (status, body, headers)
-    async with session_for(tls, client_id="c", client_secret="s", redirect_uri="https://app/cb") as session:
+    async with session_for(
+        tls, client_id="c", client_secret="s", redirect_uri="https://app/cb"
+    ) as session:
         with pytest.raises(error) as raised:
-            await session.push_authorization_request(str(base / "par"), "https://as.example/authorize")
+            await session.push_authorization_request(
+                str(base / "par"), "https://as.example/authorize"
+            )
     for name, value in fields.items():
         assert getattr(raised.value, name) == value
     assert session.pushed_authorization is None
@@ -409,12 +476,21 @@ async def test_par_errors_are_typed(
 async def test_a_request_object_is_signed_and_pushed(tls: TLS, server: tuple[Server, URL]) -> None:
     srv, base = server
     private = ECKey.generate_key("P-256", {"kid": "k1"}, private=True)
-    async with session_for(tls, client_id="c", client_jwk=private, issuer=ISSUER,
-                           redirect_uri="https://app/cb", scope="openid", request_object=True) as session:
+    async with session_for(
+        tls,
+        client_id="c",
+        client_jwk=private,
+        issuer=ISSUER,
+        redirect_uri="https://app/cb",
+        scope="openid",
+        request_object=True,
+    ) as session:
         await session.push_authorization_request(str(base / "par"), "https://as.example/authorize")
     pushed = srv.par_forms[-1]
     assert set(pushed) == {"client_id", "request", "client_assertion", "client_assertion_type"}
     token = jwt.decode(pushed["request"], private, algorithms=["ES256"])
     assert token.header["typ"] == "oauth-authz-req+jwt"
     assert token.claims["iss"] == "c" and token.claims["aud"] == ISSUER
-    assert token.claims["redirect_uri"] == "https://app/cb" and token.claims["response_type"] == "code"
+    assert (
+        token.claims["redirect_uri"] == "https://app/cb" and token.claims["response_type"] == "code"
+    )

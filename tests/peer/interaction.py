@@ -38,7 +38,11 @@ class _FormParser(HTMLParser):
         if tag == "form":
             self.forms.append(Form(a.get("action", ""), a.get("method", "get").upper()))
         elif tag in ("input", "button") and self.forms and a.get("name"):
-            if tag == "input" and a.get("type") in ("submit",) and a["name"] in self.forms[-1].fields:
+            if (
+                tag == "input"
+                and a.get("type") in ("submit",)
+                and a["name"] in self.forms[-1].fields
+            ):
                 return
             self.forms[-1].fields.setdefault(a["name"], a.get("value", ""))
 

@@ -79,11 +79,20 @@ async def test_a_logout_at_the_provider_posts_a_valid_logout_token(
     ) as session:
         url, _ = session.authorization_url(metadata["authorization_endpoint"])
         callback = await user_agent.authorize(url, REDIRECT_URI)
-        token = await session.fetch_token(metadata["token_endpoint"], authorization_response=callback)
+        token = await session.fetch_token(
+            metadata["token_endpoint"], authorization_response=callback
+        )
         id_claims = json.loads(_b64(token["id_token"].split(".")[1]))
 
-        end = metadata["end_session_endpoint"] + "?" + urlencode(
-            {"id_token_hint": token["id_token"], "post_logout_redirect_uri": "http://127.0.0.1/bye"}
+        end = (
+            metadata["end_session_endpoint"]
+            + "?"
+            + urlencode(
+                {
+                    "id_token_hint": token["id_token"],
+                    "post_logout_redirect_uri": "http://127.0.0.1/bye",
+                }
+            )
         )
         await user_agent.logout(end)
         logout_token = await asyncio.wait_for(receiver.tokens.get(), timeout=10)
@@ -108,7 +117,9 @@ async def test_a_logout_at_the_provider_posts_a_valid_logout_token(
         # Another client's audience: refused.
         with pytest.raises(LogoutTokenError, match="aud"):
             await validate_logout_token(
-                session.http, logout_token, **{**checks, "client_id": "someone-else"}  # type: ignore[arg-type]
+                session.http,
+                logout_token,
+                **{**checks, "client_id": "someone-else"},  # type: ignore[arg-type]
             )
         # The ID token is no logout token (it has no events).
         with pytest.raises(LogoutTokenError):

@@ -82,7 +82,8 @@ async def test_a_key_the_provider_does_not_know_is_refused(metadata: dict[str, A
 
 
 @pytest.mark.parametrize(
-    ("client_id", "method"), [*SECRET_METHODS, ("private-jwt", "private_key_jwt"), ("public", "none")]
+    ("client_id", "method"),
+    [*SECRET_METHODS, ("private-jwt", "private_key_jwt"), ("public", "none")],
 )
 async def test_code_flow_and_refresh_with_each_method(
     metadata: dict[str, Any],
@@ -103,7 +104,9 @@ async def test_code_flow_and_refresh_with_each_method(
     ) as session:
         url, _ = session.authorization_url(metadata["authorization_endpoint"])
         callback = await user_agent.authorize(url, REDIRECT_URI)
-        token = await session.fetch_token(metadata["token_endpoint"], authorization_response=callback)
+        token = await session.fetch_token(
+            metadata["token_endpoint"], authorization_response=callback
+        )
         assert token["id_token"] and token["refresh_token"]
         refreshed = await session.refresh_token(metadata["token_endpoint"])
         assert refreshed["access_token"] != token["access_token"]

@@ -16,7 +16,9 @@ from tests.peer.conftest import REDIRECT_URI, SECRET
 from tests.peer.interaction import UserAgent
 
 
-def dpop_session(metadata: dict[str, Any], keys: dict[str, Any], client_id: str = "dpop", **kw: Any) -> OAuth2Session:
+def dpop_session(
+    metadata: dict[str, Any], keys: dict[str, Any], client_id: str = "dpop", **kw: Any
+) -> OAuth2Session:
     public = client_id == "dpop-public"
     return OAuth2Session(
         client_id,
@@ -31,7 +33,9 @@ def dpop_session(metadata: dict[str, Any], keys: dict[str, Any], client_id: str 
     )
 
 
-async def login(session: OAuth2Session, metadata: dict[str, Any], agent: UserAgent) -> dict[str, Any]:
+async def login(
+    session: OAuth2Session, metadata: dict[str, Any], agent: UserAgent
+) -> dict[str, Any]:
     url, _ = session.authorization_url(metadata["authorization_endpoint"])
     callback = await agent.authorize(url, REDIRECT_URI)
     return await session.fetch_token(metadata["token_endpoint"], authorization_response=callback)
@@ -82,7 +86,9 @@ async def test_a_dpop_token_is_refused_without_its_proof(
             metadata["userinfo_endpoint"],
             headers={
                 "Authorization": f"DPoP {token['access_token']}",
-                "DPoP": stranger.proof("GET", metadata["userinfo_endpoint"], access_token=token["access_token"]),
+                "DPoP": stranger.proof(
+                    "GET", metadata["userinfo_endpoint"], access_token=token["access_token"]
+                ),
             },
         ) as resp:
             assert resp.status == 401
@@ -122,7 +128,9 @@ async def test_dpop_with_a_given_key(
             assert resp.status == 200
 
 
-async def test_client_credentials_with_dpop(metadata: dict[str, Any], client_keys: dict[str, Any]) -> None:
+async def test_client_credentials_with_dpop(
+    metadata: dict[str, Any], client_keys: dict[str, Any]
+) -> None:
     async with OAuth2Session(
         client=BackendApplicationClient("dpop"),
         token_endpoint_auth_method="private_key_jwt",
@@ -157,7 +165,9 @@ async def test_par_required_by_the_provider(
         assert pushed is not None and pushed.expires_in > 0 and not pushed.expired
         assert pushed.state == state
         callback = await user_agent.authorize(url, REDIRECT_URI)
-        token = await session.fetch_token(metadata["token_endpoint"], authorization_response=callback)
+        token = await session.fetch_token(
+            metadata["token_endpoint"], authorization_response=callback
+        )
         assert token["id_token"]
 
 
@@ -167,15 +177,21 @@ async def test_par_errors_are_typed(metadata: dict[str, Any]) -> None:
     ) as session:
         with pytest.raises(PushedAuthorizationError) as raised:
             await session.push_authorization_request(
-                metadata["pushed_authorization_request_endpoint"], metadata["authorization_endpoint"]
+                metadata["pushed_authorization_request_endpoint"],
+                metadata["authorization_endpoint"],
             )
         assert raised.value.status == 401 and raised.value.error == "invalid_client"
     async with OAuth2Session(
-        "par-only", client_secret=SECRET, redirect_uri="http://127.0.0.1/elsewhere", scope="openid", pkce="S256"
+        "par-only",
+        client_secret=SECRET,
+        redirect_uri="http://127.0.0.1/elsewhere",
+        scope="openid",
+        pkce="S256",
     ) as session:
         with pytest.raises(PushedAuthorizationError) as raised:
             await session.push_authorization_request(
-                metadata["pushed_authorization_request_endpoint"], metadata["authorization_endpoint"]
+                metadata["pushed_authorization_request_endpoint"],
+                metadata["authorization_endpoint"],
             )
         assert raised.value.status == 400 and raised.value.error
 
@@ -196,13 +212,16 @@ async def test_signed_request_objects(
     ) as session:
         if par:
             url, _ = await session.push_authorization_request(
-                metadata["pushed_authorization_request_endpoint"], metadata["authorization_endpoint"]
+                metadata["pushed_authorization_request_endpoint"],
+                metadata["authorization_endpoint"],
             )
         else:
             url, _ = session.authorization_url(metadata["authorization_endpoint"])
             assert "request" in URL(url).query and "redirect_uri" not in URL(url).query
         callback = await user_agent.authorize(url, REDIRECT_URI)
-        token = await session.fetch_token(metadata["token_endpoint"], authorization_response=callback)
+        token = await session.fetch_token(
+            metadata["token_endpoint"], authorization_response=callback
+        )
         assert token["id_token"]
 
 
@@ -210,8 +229,13 @@ async def test_unsigned_parameters_are_refused_by_a_jar_client(
     metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
 ) -> None:
     async with OAuth2Session(
-        "jar", token_endpoint_auth_method="private_key_jwt", client_jwk=client_keys["es256"],
-        issuer=metadata["issuer"], redirect_uri=REDIRECT_URI, scope="openid", pkce="S256",
+        "jar",
+        token_endpoint_auth_method="private_key_jwt",
+        client_jwk=client_keys["es256"],
+        issuer=metadata["issuer"],
+        redirect_uri=REDIRECT_URI,
+        scope="openid",
+        pkce="S256",
     ) as session:
         url, _ = session.authorization_url(metadata["authorization_endpoint"])
         refused = await user_agent.authorize(url, REDIRECT_URI)

@@ -57,7 +57,9 @@ async def test_fapi2_login_end_to_end(
         )
         callback = await user_agent.authorize(url, REDIRECT_URI)
         check_authorization_response_issuer(provider, callback)
-        token = await session.fetch_token(metadata["token_endpoint"], authorization_response=callback)
+        token = await session.fetch_token(
+            metadata["token_endpoint"], authorization_response=callback
+        )
         assert token["token_type"] == "DPoP"
 
         validator = IDTokenValidator.for_provider(
@@ -85,11 +87,24 @@ async def test_the_provider_refuses_a_fapi2_login_without_par(
     from yarl import URL
 
     with pytest.raises(FAPI2ProfileError) as raised:
-        check_fapi2_settings({"pkce": "S256", "dpop": True, "token_endpoint_auth_method": "private_key_jwt", "client_jwk": client_keys["es256"]})
+        check_fapi2_settings(
+            {
+                "pkce": "S256",
+                "dpop": True,
+                "token_endpoint_auth_method": "private_key_jwt",
+                "client_jwk": client_keys["es256"],
+            }
+        )
     assert raised.value.key == "par"
     async with OAuth2Session(
-        "fapi2", token_endpoint_auth_method="private_key_jwt", client_jwk=client_keys["es256"],
-        issuer=metadata["issuer"], redirect_uri=REDIRECT_URI, scope="openid", pkce="S256", dpop=True,
+        "fapi2",
+        token_endpoint_auth_method="private_key_jwt",
+        client_jwk=client_keys["es256"],
+        issuer=metadata["issuer"],
+        redirect_uri=REDIRECT_URI,
+        scope="openid",
+        pkce="S256",
+        dpop=True,
     ) as session:
         url, _ = session.authorization_url(metadata["authorization_endpoint"])
         refused = await user_agent.authorize(url, REDIRECT_URI)

@@ -1,0 +1,133 @@
+"""The "Sender-constrained tokens and FAPI 2.0" examples, run against oidc-provider.
+
+They need the peer CI starts (``QUART_OAUTHLIB_TEST_PEER_URL``): they skip without it
+and fail when it is set but unreachable, as the tests under tests/peer/ do.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from tests.docs.conftest import load_example
+from tests.peer.conftest import REDIRECT_URI
+from tests.peer.interaction import UserAgent
+
+KEYS = Path(__file__).resolve().parents[1] / "peer" / "client_keys.json"
+
+
+@pytest.fixture
+async def peer(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    url = os.environ.get("QUART_OAUTHLIB_TEST_PEER_URL")
+    if not url:
+        pytest.skip("QUART_OAUTHLIB_TEST_PEER_URL is unset: no oidc-provider to run against.")
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{url}/.well-known/openid-configuration") as resp:
+                resp.raise_for_status()
+                metadata: dict[str, Any] = await resp.json()
+    except aiohttp.ClientError as exc:
+        pytest.fail(f"QUART_OAUTHLIB_TEST_PEER_URL is set but unreachable: {exc!r}")
+    return metadata
+
+
+@pytest.fixture
+async def agent() -> AsyncIterator[UserAgent]:
+    ua = UserAgent()
+    yield ua
+    await ua.close()
+
+
+def keys() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(KEYS.read_text())
+    return loaded
+
+
+async def test_private_key_jwt(
+    peer: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    example = load_example("private_key_jwt.py")
+    monkeypatch.setattr(example, "issuer", peer["issuer"])
+    monkeypatch.setattr(example, "token_url", peer["token_endpoint"])
+    monkeypatch.setattr(example, "introspection_url", peer["introspection_endpoint"])
+    jwk_path = tmp_path / "client.jwk"
+    jwk_path.write_text(json.dumps(keys()["es256"]))
+    token = await example.machine_token("private-jwt", str(jwk_path))
+    assert token["access_token"]
+
+
+async def test_dpop_login(
+    peer: dict[str, Any], monkeypatch: pytest.MonkeyPatch, agent: UserAgent
+) -> None:
+    example = load_example("dpop_login.py")
+    monkeypatch.setattr(example, "authorization_url", peer["authorization_endpoint"])
+    monkeypatch.setattr(example, "token_url", peer["token_endpoint"])
+    monkeypatch.setattr(example, "userinfo_url", peer["userinfo_endpoint"])
+    result = await example.login(
+        "dpop-public", REDIRECT_URI, lambda url: agent.authorize(url, REDIRECT_URI)
+    )
+    assert result["user"]["sub"] == "alice"
+    assert result["token"]["token_type"] == "DPoP"
+
+
+async def test_fapi2_login(
+    peer: dict[str, Any], monkeypatch: pytest.MonkeyPatch, agent: UserAgent
+) -> None:
+    example = load_example("fapi2_login.py")
+    monkeypatch.setattr(
+        example, "discovery_url", f"{peer['issuer']}/.well-known/openid-configuration"
+    )
+    settings = {
+        "client_id": "fapi2",
+        "redirect_uri": REDIRECT_URI,
+        "par": True,
+        "pkce": "S256",
+        "dpop": True,
+        "token_endpoint_auth_method": "private_key_jwt",
+        "client_jwk": keys()["es256"],
+        "id_token_signing_algs": ["ES256"],
+    }
+    result = await example.fapi2_login(settings, lambda url: agent.authorize(url, REDIRECT_URI))
+    assert result["sub"] == "alice"
+
+
+async def test_backchannel_logout_example(tls: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Runs without the peer: a logout token signed by the local fake provider."""
+    import time
+
+    from joserfc import jws
+
+    from quart_oauthlib.client.oidc import JWKSCache
+    from quart_oauthlib.client.oidc.logout_token import BACKCHANNEL_LOGOUT_EVENT
+    from quart_oauthlib.errors import LogoutTokenReplayError
+    from tests.fake_provider.oidc import running_oidc_provider
+
+    example = load_example("backchannel_logout.py")
+    async with running_oidc_provider(tls) as provider:
+        monkeypatch.setattr(example, "issuer", provider.issuer)
+        monkeypatch.setattr(example, "jwks", JWKSCache(f"{provider.issuer}/jwks"))
+        claims = {
+            "iss": provider.issuer,
+            "aud": example.client_id,
+            "iat": int(time.time()),
+            "jti": "j1",
+            "sub": "alice",
+            "events": {BACKCHANNEL_LOGOUT_EVENT: {}},
+        }
+        header = {"alg": "RS256", "kid": provider.rsa.kid, "typ": "logout+jwt"}
+        token = jws.serialize_compact(
+            header, json.dumps(claims).encode(), provider.rsa, algorithms=["RS256"]
+        )
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=tls.client_context)
+        ) as http:
+            assert (await example.on_backchannel_logout(http, token)).sub == "alice"
+            with pytest.raises(LogoutTokenReplayError):
+                await example.on_backchannel_logout(http, token)
