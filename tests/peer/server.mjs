@@ -6,9 +6,13 @@
 // the throwaway public keys of client_keys.json. Users log in through the
 // provider's devInteractions pages (any login, any password); consent is granted
 // automatically, so tests drive the login form only.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import Provider from 'oidc-provider';
+
+// Node 18 (Debian bookworm's) has WebCrypto only under node:crypto; jose, which
+// oidc-provider signs with, wants it global. Newer Node has it already.
+globalThis.crypto ??= webcrypto;
+const { default: Provider } = await import('oidc-provider');
 
 const port = Number(process.env.PORT || 0);
 if (!port) throw new Error('PORT is required');
