@@ -8,7 +8,8 @@ A pure function over a settings mapping, so the extension can run it at
 * ``dpop``: sender-constrained tokens: DPoP on, unless ``token_endpoint_auth_method``
   is ``tls_client_auth`` (mTLS-bound tokens).
 * ``token_endpoint_auth_method``: ``private_key_jwt`` or ``tls_client_auth``.
-* ``client_jwk``: required by ``private_key_jwt``.
+* ``client_jwk``: required by ``private_key_jwt``; like ``dpop_key``, a JWK that names
+  its ``alg`` must name PS256, ES256 or EdDSA.
 * ``id_token_signing_algs``: when given, only PS256, ES256 or EdDSA.
 * ``require_iss``: the RFC 9207 ``iss`` check must not be switched off.
 """
@@ -60,6 +61,11 @@ def fapi2_problems(settings: Mapping[str, Any]) -> list[FAPI2Problem]:
         )
     if method == "private_key_jwt" and not settings.get("client_jwk"):
         problem("client_jwk", "private_key_jwt needs the client's private key in client_jwk.")
+    for key_setting in ("client_jwk", "dpop_key"):
+        jwk = settings.get(key_setting)
+        alg = jwk.get("alg") if isinstance(jwk, Mapping) else None
+        if alg is not None and alg not in FAPI2_ALGORITHMS:
+            problem(key_setting, f"FAPI 2.0 allows PS256, ES256 or EdDSA keys, not {alg!r}.")
     if not settings.get("dpop") and method != "tls_client_auth":
         problem(
             "dpop",

@@ -10,6 +10,7 @@ not changed on the way; with both on, the signed request object is pushed.
 from __future__ import annotations
 
 import json
+import math
 import time
 import uuid
 from dataclasses import dataclass
@@ -227,4 +228,4 @@ def _retry_after(value: str | None) -> float | None:
         seconds = float(value.strip())
     except ValueError:
         return None  # an HTTP date: rare for PAR; the caller backs off as it sees fit
-    return seconds if seconds >= 0 else None
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None

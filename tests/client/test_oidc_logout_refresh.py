@@ -212,6 +212,8 @@ def test_fapi2_settings_that_comply() -> None:
         ({"dpop": False}, "dpop"),
         ({"token_endpoint_auth_method": "client_secret_basic"}, "token_endpoint_auth_method"),
         ({"client_jwk": None}, "client_jwk"),
+        ({"client_jwk": {"kty": "RSA", "alg": "RS256"}}, "client_jwk"),
+        ({"dpop_key": {"kty": "EC", "alg": "ES384"}}, "dpop_key"),
         ({"id_token_signing_algs": ["RS256", "ES256"]}, "id_token_signing_algs"),
         ({"require_iss": False}, "require_iss"),
     ],

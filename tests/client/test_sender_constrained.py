@@ -448,6 +448,7 @@ async def test_par_pushes_and_redirects_with_the_request_uri_only(
             {"status": 201},
         ),
         (500, {}, {}, PushedAuthorizationError, {"status": 500}),
+        (429, {}, {"Retry-After": "nan"}, PushedAuthorizationRateLimited, {"retry_after": None}),
     ],
 )
 async def test_par_errors_are_typed(
