@@ -75,6 +75,19 @@ class OAuth2Session(OAuth2SessionBase):
         pkce: ``"S256"`` (recommended) or ``"plain"`` to use PKCE (RFC 7636).
         refresh_margin: Refresh this many seconds before the token expires.
         session: An ``aiohttp.ClientSession`` to borrow (it stays yours to close).
+        token_endpoint_auth_method: How the client authenticates on every call to
+            the provider (token, refresh, PAR, revocation, introspection):
+            ``client_secret_basic``, ``client_secret_post``, ``client_secret_jwt``,
+            ``private_key_jwt``, ``tls_client_auth`` or ``none``. None keeps the
+            requests-oauthlib behaviour (Basic, or the id in the body).
+        client_jwk: The client's private key for ``private_key_jwt`` and request
+            objects: a JWK dict or ``(pem_path, kid)``. Implies ``private_key_jwt``.
+        issuer: The provider's issuer: the ``aud`` of client assertions and
+            request objects.
+        dpop: True (a new ES256 key), a :class:`~quart_oauthlib.client.dpop.DPoPKey`
+            or a private JWK: DPoP-bound tokens (RFC 9449).
+        request_object: Sign the authorization request with ``client_jwk`` (JAR,
+            RFC 9101).
         **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
     """
 

@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 
 from tests.docs.conftest import load_example
-from tests.peer.conftest import REDIRECT_URI
+from tests.peer.conftest import REDIRECT_URI, peer_metadata
 from tests.peer.interaction import UserAgent
 
 KEYS = Path(__file__).resolve().parents[1] / "peer" / "client_keys.json"
@@ -28,14 +28,7 @@ async def peer(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     if not url:
         pytest.skip("QUART_OAUTHLIB_TEST_PEER_URL is unset: no oidc-provider to run against.")
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
-    try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{url}/.well-known/openid-configuration") as resp:
-                resp.raise_for_status()
-                metadata: dict[str, Any] = await resp.json()
-    except aiohttp.ClientError as exc:
-        pytest.fail(f"QUART_OAUTHLIB_TEST_PEER_URL is set but unreachable: {exc!r}")
-    return metadata
+    return await peer_metadata(url.rstrip("/"))
 
 
 @pytest.fixture

@@ -38,16 +38,21 @@ def _plain_http_to_the_peer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
 
 
-@pytest.fixture
-async def metadata(peer_url: str) -> dict[str, Any]:
+async def peer_metadata(peer_url: str) -> dict[str, Any]:
+    """The peer's discovery document; a test failure (not a skip) when it does not answer."""
     try:
-        async with aiohttp.ClientSession() as http:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http:
             async with http.get(f"{peer_url}/.well-known/openid-configuration") as resp:
                 resp.raise_for_status()
                 document: dict[str, Any] = await resp.json()
-    except aiohttp.ClientError as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         pytest.fail(f"QUART_OAUTHLIB_TEST_PEER_URL is set but {peer_url} is unreachable: {exc!r}")
     return document
+
+
+@pytest.fixture
+async def metadata(peer_url: str) -> dict[str, Any]:
+    return await peer_metadata(peer_url)
 
 
 @pytest.fixture(scope="session")
