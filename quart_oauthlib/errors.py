@@ -36,7 +36,7 @@ is one of these::
     │       └── RefreshIDTokenError            a refresh's ID token: other iss/sub/nonce (§12.2)
     │   ├── PushedAuthorizationError           RFC 9126: the PAR endpoint refused the request
     │   │   └── PushedAuthorizationRateLimited   429, with ``retry_after``
-    │   ├── DPoPError                          RFC 9449: no DPoP token, or a nonce loop
+    │   ├── DPoPError                          RFC 9449: a bearer token where DPoP was asked
     │   └── LogoutTokenError                   a back-channel logout token failed one check
     │       └── LogoutTokenReplayError         its ``jti`` was seen before
     ├── FAPI2ProfileError (ConfigurationError) a setting contradicts FAPI 2.0 (names the key)
@@ -356,8 +356,10 @@ class DPoPError(ProviderError):
     """DPoP (RFC 9449) could not be used as asked.
 
     Raised when a session that asked for sender-constrained tokens gets another
-    ``token_type`` (a bearer token would silently lose the binding), or when a
-    server keeps asking for a new nonce after the one retry.
+    ``token_type``: a bearer token would silently lose the binding. (A server
+    that asks for a new nonce again after the one retry is answered as it
+    answered: the token endpoint's ``use_dpop_nonce`` error raises oauthlib's
+    error class, a resource server's 401 is the response.)
     """
 
 

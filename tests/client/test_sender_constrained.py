@@ -21,7 +21,7 @@ from aiohttp import web
 from joserfc import jws, jwt
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import ECKey, JWKRegistry, OctKey, OKPKey, RSAKey
-from oauthlib.oauth2 import BackendApplicationClient
+from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error
 from yarl import URL
 
 from quart_oauthlib import OAuth2Session
@@ -243,6 +243,8 @@ class Server:
     async def token(self, request: web.Request) -> web.Response:
         form = {k: str(v) for k, v in (await request.post()).items()}
         self.token_calls.append((form, dict(request.headers)))
+        if self.rotate_nonce_every_call:
+            self.nonce = f"t{len(self.token_calls)}"
         self.peer_certs.append(
             request.transport.get_extra_info("peercert") if request.transport else None
         )
@@ -341,6 +343,21 @@ async def test_a_server_that_never_accepts_the_nonce_gets_one_retry(
         async with session.get(base / "resource") as resp:
             assert resp.status == 401
         assert len(srv.resource_calls) == 2
+
+
+async def test_a_token_endpoint_that_never_accepts_the_nonce_gets_one_retry(
+    tls: TLS, server: tuple[Server, URL]
+) -> None:
+    srv, base = server
+    srv.rotate_nonce_every_call = True
+    async with session_for(
+        tls, client=BackendApplicationClient("c"), client_secret="s", dpop=True
+    ) as session:
+        with pytest.raises(OAuth2Error) as raised:
+            await session.fetch_token(str(base / "token"))
+    assert raised.value.error == "use_dpop_nonce"
+    assert len(srv.token_calls) == 2
+    assert session.token == {}
 
 
 async def test_a_bearer_answer_to_a_dpop_request_is_refused(
