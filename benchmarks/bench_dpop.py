@@ -6,7 +6,9 @@
    in another process, through ``OAuth2Session`` with a Bearer token and with a
    DPoP-bound token (``Authorization: DPoP`` plus a proof with ``ath`` on every
    request). Rounds alternate so that noise hits both alike; the ratio of
-   median client CPU per request is reported.
+   median client CPU per request is reported. A third client sends the Bearer
+   token through the session's general path (a no-op ``protected_request``
+   hook), to tell the proof's cost from the general path's.
 
 Run: ``python -m benchmarks.bench_dpop``
 """
@@ -74,6 +76,9 @@ async def bound_vs_bearer(base: str) -> None:
             "bench", token=bearer_token, connector=aiohttp.TCPConnector(limit=CONCURRENCY)
         ) as bearer,
         OAuth2Session(
+            "bench", token=bearer_token, connector=aiohttp.TCPConnector(limit=CONCURRENCY)
+        ) as general,
+        OAuth2Session(
             "bench",
             token=dpop_token,
             dpop=True,
@@ -86,6 +91,13 @@ async def bound_vs_bearer(base: str) -> None:
                 await resp.read()
                 return resp.status
 
+        general.register_compliance_hook("protected_request", lambda u, h, d: (u, h, d))
+
+        async def general_get() -> int:
+            async with general.get(f"{base}/resource") as resp:
+                await resp.read()
+                return resp.status
+
         async def dpop_get() -> int:
             async with bound.get(f"{base}/dpop-resource") as resp:
                 await resp.read()
@@ -93,15 +105,17 @@ async def bound_vs_bearer(base: str) -> None:
 
         await _drive(bearer_get)  # warm up both pools
         await _drive(dpop_get)
-        runs: dict[str, list[float]] = {"Bearer": [], "DPoP": []}
+        await _drive(general_get)
+        runs: dict[str, list[float]] = {"Bearer": [], "Bearer, general path": [], "DPoP": []}
         for _ in range(ROUNDS):
             runs["Bearer"].append(await _drive(bearer_get))
+            runs["Bearer, general path"].append(await _drive(general_get))
             runs["DPoP"].append(await _drive(dpop_get))
 
     print(f"Authorized GETs: {REQUESTS} requests, {CONCURRENCY} concurrent, {ROUNDS} rounds each")
     medians = {name: statistics.median(r) / REQUESTS * 1e6 for name, r in runs.items()}
     for name, cpu in medians.items():
-        print(f"  {name:<8}{cpu:>9.1f} us CPU per request (median)")
+        print(f"  {name:<22}{cpu:>9.1f} us CPU per request (median)")
     paired = statistics.median(d / b for d, b in zip(runs["DPoP"], runs["Bearer"], strict=True))
     print(
         f"ratio DPoP / Bearer: CPU {medians['DPoP'] / medians['Bearer']:.2f}x (medians), "
