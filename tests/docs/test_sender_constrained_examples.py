@@ -16,10 +16,14 @@ import aiohttp
 import pytest
 
 from tests.docs.conftest import load_example
-from tests.peer.conftest import REDIRECT_URI, peer_metadata
+from tests.peer.conftest import (
+    KEYED_CLIENTS,
+    REDIRECT_URI,
+    peer_metadata,
+    public_jwks,
+    register_client,
+)
 from tests.peer.interaction import UserAgent
-
-KEYS = Path(__file__).resolve().parents[1] / "peer" / "client_keys.json"
 
 
 @pytest.fixture
@@ -39,8 +43,24 @@ async def agent() -> AsyncIterator[UserAgent]:
 
 
 def keys() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(KEYS.read_text())
-    return loaded
+    from joserfc.jwk import ECKey
+
+    private = ECKey.generate_key("P-256", {"kid": "docs-1", "alg": "ES256"}, private=True)
+    return private.as_dict(private=True)
+
+
+async def keyed_client(metadata: dict[str, Any], jwk: dict[str, Any], name: str) -> str:
+    """Register a private_key_jwt client (KEYED_CLIENTS[name]) with ``jwk``'s public half."""
+    answer = await register_client(
+        metadata,
+        redirect_uris=[REDIRECT_URI],
+        grant_types=["authorization_code", "refresh_token", "client_credentials"],
+        response_types=["code"],
+        token_endpoint_auth_method="private_key_jwt",
+        jwks=public_jwks({"key": jwk}),
+        **KEYED_CLIENTS[name],
+    )
+    return str(answer["client_id"])
 
 
 async def test_private_key_jwt(
@@ -50,9 +70,10 @@ async def test_private_key_jwt(
     monkeypatch.setattr(example, "issuer", peer["issuer"])
     monkeypatch.setattr(example, "token_url", peer["token_endpoint"])
     monkeypatch.setattr(example, "introspection_url", peer["introspection_endpoint"])
+    jwk = keys()
     jwk_path = tmp_path / "client.jwk"
-    jwk_path.write_text(json.dumps(keys()["es256"]))
-    token = await example.machine_token("private-jwt", str(jwk_path))
+    jwk_path.write_text(json.dumps(jwk))
+    token = await example.machine_token(await keyed_client(peer, jwk, "private-jwt"), str(jwk_path))
     assert token["access_token"]
 
 
@@ -77,14 +98,15 @@ async def test_fapi2_login(
     monkeypatch.setattr(
         example, "discovery_url", f"{peer['issuer']}/.well-known/openid-configuration"
     )
+    jwk = keys()
     settings = {
-        "client_id": "fapi2",
+        "client_id": await keyed_client(peer, jwk, "fapi2"),
         "redirect_uri": REDIRECT_URI,
         "par": True,
         "pkce": "S256",
         "dpop": True,
         "token_endpoint_auth_method": "private_key_jwt",
-        "client_jwk": keys()["es256"],
+        "client_jwk": jwk,
         "id_token_signing_algs": ["ES256"],
     }
     result = await example.fapi2_login(settings, lambda url: agent.authorize(url, REDIRECT_URI))

@@ -2,12 +2,13 @@
 //
 //   PORT=8765 node server.mjs
 //
-// Every client below is a fixed test client; private_key_jwt and JAR clients use
-// the throwaway public keys of client_keys.json. Users log in through the
-// provider's devInteractions pages (any login, any password); consent is granted
-// automatically, so tests drive the login form only.
-import { randomBytes, webcrypto } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+// The fixed clients below use secrets (or none); the tests register the clients that
+// sign with keys (private_key_jwt, JAR, FAPI 2.0) through dynamic registration, with
+// keys they generate, so no private key lives in the repository. The provider's own
+// signing keys are generated at start. Users log in through the provider's
+// devInteractions pages (any login, any password); consent is granted automatically,
+// so tests drive the login form only.
+import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 
 // Node 18 (Debian bookworm's) has WebCrypto only under node:crypto; jose, which
 // oidc-provider signs with, wants it global. Newer Node has it already.
@@ -18,9 +19,13 @@ const port = Number(process.env.PORT || 0);
 if (!port) throw new Error('PORT is required');
 const issuer = `http://127.0.0.1:${port}`;
 
-const keys = JSON.parse(readFileSync(new URL('./client_keys.json', import.meta.url)));
-const publicJwk = ({ d, p, q, dp, dq, qi, ...pub }) => pub;
-const clientJwks = { keys: [publicJwk(keys.es256), publicJwk(keys.ps256)] };
+const signingKey = (type, options, kid, alg) => ({
+  ...generateKeyPairSync(type, options).privateKey.export({ format: 'jwk' }), kid, alg, use: 'sig',
+});
+const providerKeys = [
+  signingKey('ec', { namedCurve: 'P-256' }, 'peer-es256', 'ES256'),
+  signingKey('rsa', { modulusLength: 2048 }, 'peer-rs256', 'RS256'),
+];
 
 const redirect = 'http://127.0.0.1/cb';
 const codeFlow = {
@@ -35,7 +40,6 @@ const clients = [
   { client_id: 'basic', client_secret: secret, token_endpoint_auth_method: 'client_secret_basic' },
   { client_id: 'post', client_secret: secret, token_endpoint_auth_method: 'client_secret_post' },
   { client_id: 'secret-jwt', client_secret: secret, token_endpoint_auth_method: 'client_secret_jwt' },
-  { client_id: 'private-jwt', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks },
   {
     client_id: 'public',
     token_endpoint_auth_method: 'none',
@@ -46,29 +50,15 @@ const clients = [
     require_pushed_authorization_requests: true,
   },
   {
-    client_id: 'dpop', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
-    dpop_bound_access_tokens: true,
-  },
-  {
     // A public client's refresh tokens are DPoP-bound (RFC 9449 §5); a confidential one's are not.
     client_id: 'dpop-public', token_endpoint_auth_method: 'none',
     grant_types: ['authorization_code', 'refresh_token'], dpop_bound_access_tokens: true,
-  },
-  {
-    client_id: 'jar', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
-    require_signed_request_object: true, request_object_signing_alg: 'ES256',
-  },
-  {
-    client_id: 'fapi2', token_endpoint_auth_method: 'private_key_jwt', jwks: clientJwks,
-    token_endpoint_auth_signing_alg: 'ES256',
-    dpop_bound_access_tokens: true, require_pushed_authorization_requests: true,
-    id_token_signed_response_alg: 'ES256',
   },
 ].map((client) => ({ ...codeFlow, ...client }));
 
 const provider = new Provider(issuer, {
   clients,
-  jwks: { keys: [keys.serverEs256, keys.serverRs256].filter(Boolean) },
+  jwks: { keys: providerKeys },
   cookies: { keys: [randomBytes(32).toString('hex')] },
   findAccount: async (_ctx, sub) => ({
     accountId: sub,
@@ -109,8 +99,8 @@ const provider = new Provider(issuer, {
     deviceFlow: { enabled: true },
     registration: { enabled: true },
     clientCredentials: { enabled: true },
-    // The provider enforces FAPI 2.0 for the fapi2 client only.
-    fapi: { enabled: true, profile: (_ctx, client) => (client?.clientId === 'fapi2' ? '2.0' : undefined) },
+    // The provider enforces FAPI 2.0 for clients registered with client_name fapi2.
+    fapi: { enabled: true, profile: (_ctx, client) => (client?.clientName === 'fapi2' ? '2.0' : undefined) },
   },
   enabledJWA: {
     clientAuthSigningAlgValues: ['HS256', 'ES256', 'PS256', 'RS256', 'EdDSA'],

@@ -40,17 +40,17 @@ async def test_client_credentials_with_each_secret_method(
 
 @pytest.mark.parametrize("key_name", ["es256", "ps256"])
 async def test_private_key_jwt_on_token_introspection_and_revocation(
-    metadata: dict[str, Any], client_keys: dict[str, Any], key_name: str
+    metadata: dict[str, Any], client_keys: dict[str, Any], clients: dict[str, str], key_name: str
 ) -> None:
     async with OAuth2Session(
-        client=BackendApplicationClient("private-jwt"),
+        client=BackendApplicationClient(clients["private-jwt"]),
         token_endpoint_auth_method="private_key_jwt",
         client_jwk=client_keys[key_name],
         issuer=metadata["issuer"],
     ) as session:
         token = await session.fetch_token(metadata["token_endpoint"])
         answer = await session.introspect_token(metadata["introspection_endpoint"])
-        assert answer["active"] is True and answer["client_id"] == "private-jwt"
+        assert answer["active"] is True and answer["client_id"] == clients["private-jwt"]
         await session.revoke_token(metadata["revocation_endpoint"], token["access_token"])
         answer = await session.introspect_token(metadata["introspection_endpoint"])
         assert answer["active"] is False
@@ -67,12 +67,14 @@ async def test_a_wrong_secret_is_refused(metadata: dict[str, Any]) -> None:
             await session.fetch_token(metadata["token_endpoint"])
 
 
-async def test_a_key_the_provider_does_not_know_is_refused(metadata: dict[str, Any]) -> None:
+async def test_a_key_the_provider_does_not_know_is_refused(
+    metadata: dict[str, Any], clients: dict[str, str]
+) -> None:
     from joserfc.jwk import ECKey
 
-    stranger = ECKey.generate_key("P-256", {"kid": "peer-es256"}, private=True)
+    stranger = ECKey.generate_key("P-256", {"kid": "c-es256"}, private=True)  # a known kid
     async with OAuth2Session(
-        client=BackendApplicationClient("private-jwt"),
+        client=BackendApplicationClient(clients["private-jwt"]),
         token_endpoint_auth_method="private_key_jwt",
         client_jwk=stranger,
         issuer=metadata["issuer"],
@@ -88,12 +90,13 @@ async def test_a_key_the_provider_does_not_know_is_refused(metadata: dict[str, A
 async def test_code_flow_and_refresh_with_each_method(
     metadata: dict[str, Any],
     client_keys: dict[str, Any],
+    clients: dict[str, str],
     user_agent: UserAgent,
     client_id: str,
     method: str,
 ) -> None:
     async with OAuth2Session(
-        client_id,
+        clients.get(client_id, client_id),
         client_secret=SECRET if method.startswith("client_secret") else None,
         client_jwk=client_keys["es256"] if method == "private_key_jwt" else None,
         token_endpoint_auth_method=method,  # type: ignore[arg-type]

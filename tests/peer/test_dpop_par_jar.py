@@ -17,7 +17,7 @@ from tests.peer.interaction import UserAgent
 
 
 def dpop_session(
-    metadata: dict[str, Any], keys: dict[str, Any], client_id: str = "dpop", **kw: Any
+    metadata: dict[str, Any], keys: dict[str, Any], client_id: str, **kw: Any
 ) -> OAuth2Session:
     public = client_id == "dpop-public"
     return OAuth2Session(
@@ -42,9 +42,12 @@ async def login(
 
 
 async def test_dpop_bound_login_userinfo_and_refresh_with_nonces(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
 ) -> None:
-    async with dpop_session(metadata, client_keys) as session:
+    async with dpop_session(metadata, client_keys, clients["dpop"]) as session:
         key = session.dpop_key
         assert key is not None
         token = await login(session, metadata, user_agent)
@@ -64,16 +67,21 @@ async def test_dpop_bound_login_userinfo_and_refresh_with_nonces(
     # retry with the nonce gets through.
     fresh = DPoPKey(key.key)
     assert fresh.nonce_for(metadata["userinfo_endpoint"]) is None
-    async with dpop_session(metadata, client_keys, token=token, dpop=fresh) as again:
+    async with dpop_session(
+        metadata, client_keys, clients["dpop"], token=token, dpop=fresh
+    ) as again:
         async with again.get(metadata["userinfo_endpoint"]) as resp:
             assert resp.status == 200, resp.headers.get("WWW-Authenticate")
     assert fresh.nonce_for(metadata["userinfo_endpoint"]) is not None
 
 
 async def test_a_dpop_token_is_refused_without_its_proof(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
 ) -> None:
-    async with dpop_session(metadata, client_keys) as session:
+    async with dpop_session(metadata, client_keys, clients["dpop"]) as session:
         token = await login(session, metadata, user_agent)
     async with aiohttp.ClientSession() as http:
         for scheme in ("DPoP", "Bearer"):
@@ -95,7 +103,10 @@ async def test_a_dpop_token_is_refused_without_its_proof(
 
 
 async def test_a_dpop_bound_refresh_token_needs_the_same_key(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
 ) -> None:
     # A public client: its refresh token is bound to the key (RFC 9449 §5).
     async with dpop_session(metadata, client_keys, "dpop-public") as session:
@@ -115,13 +126,17 @@ async def test_a_dpop_bound_refresh_token_needs_the_same_key(
 
 @pytest.mark.parametrize("alg_key", ["es256", "ps256"])
 async def test_dpop_with_a_given_key(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent, alg_key: str
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
+    alg_key: str,
 ) -> None:
     from joserfc.jwk import OKPKey
 
     given = {"es256": None, "ps256": client_keys["ps256"]}[alg_key]
     key = DPoPKey(given) if given else DPoPKey(OKPKey.generate_key("Ed25519", private=True))
-    async with dpop_session(metadata, client_keys, dpop=key) as session:
+    async with dpop_session(metadata, client_keys, clients["dpop"], dpop=key) as session:
         token = await login(session, metadata, user_agent)
         assert token["token_type"] == "DPoP"
         async with session.get(metadata["userinfo_endpoint"]) as resp:
@@ -129,10 +144,10 @@ async def test_dpop_with_a_given_key(
 
 
 async def test_client_credentials_with_dpop(
-    metadata: dict[str, Any], client_keys: dict[str, Any]
+    metadata: dict[str, Any], client_keys: dict[str, Any], clients: dict[str, str]
 ) -> None:
     async with OAuth2Session(
-        client=BackendApplicationClient("dpop"),
+        client=BackendApplicationClient(clients["dpop"]),
         token_endpoint_auth_method="private_key_jwt",
         client_jwk=client_keys["es256"],
         issuer=metadata["issuer"],
@@ -198,10 +213,14 @@ async def test_par_errors_are_typed(metadata: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("par", [False, True])
 async def test_signed_request_objects(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent, par: bool
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
+    par: bool,
 ) -> None:
     async with OAuth2Session(
-        "jar",
+        clients["jar"],
         token_endpoint_auth_method="private_key_jwt",
         client_jwk=client_keys["es256"],
         issuer=metadata["issuer"],
@@ -226,10 +245,13 @@ async def test_signed_request_objects(
 
 
 async def test_unsigned_parameters_are_refused_by_a_jar_client(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
 ) -> None:
     async with OAuth2Session(
-        "jar",
+        clients["jar"],
         token_endpoint_auth_method="private_key_jwt",
         client_jwk=client_keys["es256"],
         issuer=metadata["issuer"],

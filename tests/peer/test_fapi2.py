@@ -26,7 +26,10 @@ from tests.peer.interaction import UserAgent
 
 
 async def test_fapi2_login_end_to_end(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
 ) -> None:
     settings: dict[str, Any] = {
         "par": True,
@@ -40,7 +43,7 @@ async def test_fapi2_login_end_to_end(
     check_fapi2_settings(settings, name="peer")
     provider = ProviderMetadata.from_document(metadata, issuer=metadata["issuer"])
     async with OAuth2Session(
-        "fapi2",
+        clients["fapi2"],
         token_endpoint_auth_method=settings["token_endpoint_auth_method"],
         client_jwk=settings["client_jwk"],
         issuer=metadata["issuer"],
@@ -63,7 +66,7 @@ async def test_fapi2_login_end_to_end(
         assert token["token_type"] == "DPoP"
 
         validator = IDTokenValidator.for_provider(
-            provider, client_id="fapi2", algorithms=settings["id_token_signing_algs"]
+            provider, client_id=clients["fapi2"], algorithms=settings["id_token_signing_algs"]
         )
         original = await validator.validate(session.http, token["id_token"], nonce=nonce)
         assert original.header["alg"] == "ES256" and original.sub == "alice"
@@ -82,7 +85,10 @@ async def test_fapi2_login_end_to_end(
 
 
 async def test_the_provider_refuses_a_fapi2_login_without_par(
-    metadata: dict[str, Any], client_keys: dict[str, Any], user_agent: UserAgent
+    metadata: dict[str, Any],
+    client_keys: dict[str, Any],
+    clients: dict[str, str],
+    user_agent: UserAgent,
 ) -> None:
     from yarl import URL
 
@@ -97,7 +103,7 @@ async def test_the_provider_refuses_a_fapi2_login_without_par(
         )
     assert raised.value.key == "par"
     async with OAuth2Session(
-        "fapi2",
+        clients["fapi2"],
         token_endpoint_auth_method="private_key_jwt",
         client_jwk=client_keys["es256"],
         issuer=metadata["issuer"],
