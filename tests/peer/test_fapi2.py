@@ -20,7 +20,7 @@ from quart_oauthlib.client.oidc import (
     check_authorization_response_issuer,
 )
 from quart_oauthlib.client.oidc.refresh import validate_refreshed_id_token
-from quart_oauthlib.errors import FAPI2ProfileError
+from quart_oauthlib.errors import FAPI2ProfileError, PushedAuthorizationError
 from tests.peer.conftest import REDIRECT_URI
 from tests.peer.interaction import UserAgent
 
@@ -115,3 +115,32 @@ async def test_the_provider_refuses_a_fapi2_login_without_par(
         url, _ = session.authorization_url(metadata["authorization_endpoint"])
         refused = await user_agent.authorize(url, REDIRECT_URI)
         assert URL(refused).query.get("error") == "invalid_request"
+
+
+async def test_fapi2_wants_the_issuer_as_the_assertions_audience(
+    metadata: dict[str, Any], client_keys: dict[str, Any], clients: dict[str, str]
+) -> None:
+    from oauthlib.oauth2 import InvalidClientError
+
+    async def push(issuer: str | None) -> str:
+        async with OAuth2Session(
+            clients["fapi2"],
+            token_endpoint_auth_method="private_key_jwt",
+            client_jwk=client_keys["es256"],
+            issuer=issuer,
+            redirect_uri=REDIRECT_URI,
+            scope="openid",
+            pkce="S256",
+            dpop=True,
+        ) as session:
+            url, _ = await session.push_authorization_request(
+                metadata["pushed_authorization_request_endpoint"],
+                metadata["authorization_endpoint"],
+            )
+            return url
+
+    assert "request_uri" in await push(metadata["issuer"])
+    # Without the issuer the aud falls back to the endpoint's URL, which FAPI 2.0 refuses.
+    with pytest.raises((PushedAuthorizationError, InvalidClientError)) as raised:
+        await push(None)
+    assert raised.value.error == "invalid_client"  # type: ignore[union-attr]
