@@ -14,7 +14,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 from quart_oauthlib.providers import PRESETS  # noqa: E402
-from quart_oauthlib.registry import PLACEHOLDERS  # noqa: E402
+from quart_oauthlib.providers.settings import PLACEHOLDERS  # noqa: E402
 
 OUTPUT = Path(__file__).parent / "providers.rst"
 

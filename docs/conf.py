@@ -24,10 +24,19 @@ exclude_patterns = ["_build", "examples"]
 
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-autodoc_class_signature = "separated"
-autodoc_default_options = {"show-inheritance": True}
+# "mixed": the constructor's signature is on the class line. ("separated" added an
+# ``__init__`` or ``__new__`` entry for every class, which filled the search results.)
+autodoc_class_signature = "mixed"
+autodoc_default_options = {
+    "show-inheritance": True,
+    "exclude-members": "__init__, __new__, __weakref__, __dict__, __module__",
+}
+# Signatures longer than this get one parameter per line, rather than one long line.
+maximum_signature_line_length = 88
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 
 html_theme = "furo" if importlib.util.find_spec("furo") else "alabaster"
 html_title = "quart-oauthlib"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from quart import Quart
+from pathlib import Path
+
+from quart import Quart, Response, send_from_directory
 
 from .api_demos import api_demos
 from .error_pages import install_error_pages
@@ -39,4 +41,14 @@ def create_app(settings: ExampleSettings) -> Quart:
     install_error_pages(app)
     connect_notices(app)
     app.jinja_env.globals["provider_label"] = lambda name: LABELS.get(name, name)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     return app
+
+
+async def favicon() -> Response:
+    """The app's icon, where browsers look for it (and the pages link to it)."""
+    # An SVG: one small file that is sharp at every size; browsers go by the type.
+    static = Path(__file__).parent / "static"
+    return await send_from_directory(
+        static, "favicon.svg", mimetype="image/svg+xml", cache_timeout=86400
+    )

@@ -13,7 +13,7 @@ from quart import Blueprint, abort, redirect, render_template, url_for
 from quart.typing import ResponseReturnValue
 
 from quart_oauthlib import ConfigurationError, ReauthorizationRequiredError, UserInfoError
-from quart_oauthlib.globals import BoundOAuth2Session, BoundSession
+from quart_oauthlib.extension.bound import BoundOAuth2Session, BoundSession
 
 from .api_demos import ApiDemo
 from .error_pages import TokenRejectedError

@@ -28,7 +28,7 @@ from typing import Any
 
 from quart_oauthlib import ConfigurationError
 from quart_oauthlib.providers import PRESETS
-from quart_oauthlib.registry import PLACEHOLDERS, ProviderSettings, resolve_provider
+from quart_oauthlib.providers.settings import PLACEHOLDERS, ProviderSettings, resolve_provider
 
 from .dev_provider import DevClient
 

@@ -33,8 +33,7 @@ from .errors import (
 from .profile import Profile
 
 if TYPE_CHECKING:
-    from .extension import QuartOAuth
-    from .http_errors import (
+    from .extension.http_errors import (
         AuthorizationDeniedError,
         CallbackError,
         FlowExpiredError,
@@ -46,22 +45,23 @@ if TYPE_CHECKING:
         StateMismatchError,
         TokenExchangeError,
     )
+    from .extension.oauth import QuartOAuth
     from .signals import oauth_authorized, oauth_before_login, oauth_error, token_updated
     from .storage import BaseTokenStore, MemoryTokenStore, SessionTokenStore, TokenStore
 
 # The Quart extension's public names, and the module each lives in.
 _EXTENSION_NAMES = {
-    "QuartOAuth": "extension",
-    "AuthorizationDeniedError": "http_errors",
-    "CallbackError": "http_errors",
-    "FlowExpiredError": "http_errors",
-    "OpenIDProviderError": "http_errors",
-    "OpenIDVerificationError": "http_errors",
-    "ReauthorizationRequiredError": "http_errors",
-    "RefreshUnavailableError": "http_errors",
-    "SessionCookieTooLargeError": "http_errors",
-    "StateMismatchError": "http_errors",
-    "TokenExchangeError": "http_errors",
+    "QuartOAuth": "extension.oauth",
+    "AuthorizationDeniedError": "extension.http_errors",
+    "CallbackError": "extension.http_errors",
+    "FlowExpiredError": "extension.http_errors",
+    "OpenIDProviderError": "extension.http_errors",
+    "OpenIDVerificationError": "extension.http_errors",
+    "ReauthorizationRequiredError": "extension.http_errors",
+    "RefreshUnavailableError": "extension.http_errors",
+    "SessionCookieTooLargeError": "extension.http_errors",
+    "StateMismatchError": "extension.http_errors",
+    "TokenExchangeError": "extension.http_errors",
     "oauth_authorized": "signals",
     "oauth_before_login": "signals",
     "oauth_error": "signals",

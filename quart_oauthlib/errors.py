@@ -88,6 +88,7 @@ __all__ = [
     "JWKSError",
     "ProviderError",
     "QuartOAuthlibError",
+    "SessionCookieTooLargeError",
     "TokenError",
     "TokenMissing",
     "TokenNotFoundError",
@@ -413,3 +414,11 @@ def excerpt(text: str) -> str:
     if len(flat) > _EXCERPT_CHARS:
         return flat[:_EXCERPT_CHARS] + "..."
     return flat
+
+
+class SessionCookieTooLargeError(ConfigurationError):
+    """The tokens would make the session cookie larger than browsers keep.
+
+    Browsers silently drop a cookie over about 4 KB, which would log the user
+    out with no error anywhere. Use a server-side token store instead.
+    """

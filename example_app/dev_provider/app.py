@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import secrets
+from pathlib import Path
 
-from quart import Quart
+from quart import Quart, Response, send_from_directory
 
+from .error_pages import install_error_pages
 from .provider import DevProvider, install
 from .settings import DevProviderSettings
 from .views_api import api
@@ -38,6 +40,8 @@ def create_dev_provider(settings: DevProviderSettings, *, secret_key: str | None
     install(app, DevProvider(settings))
     app.register_blueprint(browser)
     app.register_blueprint(api)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+    install_error_pages(app)
 
     @app.before_serving
     async def warn_development_only() -> None:
@@ -48,3 +52,11 @@ def create_dev_provider(settings: DevProviderSettings, *, secret_key: str | None
         )
 
     return app
+
+
+async def favicon() -> Response:
+    """The provider's icon (an SVG), where browsers look for it and the pages link to it."""
+    static = Path(__file__).parent / "static"
+    return await send_from_directory(
+        static, "favicon.svg", mimetype="image/svg+xml", cache_timeout=86400
+    )

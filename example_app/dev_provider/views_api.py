@@ -60,9 +60,22 @@ async def fortune() -> ResponseReturnValue:
 
 
 @api.get("/.well-known/openid-configuration")
-@api.get("/.well-known/oauth-authorization-server")
 async def discovery() -> ResponseReturnValue:
-    """Discovery metadata (OpenID Connect Discovery 1.0 §3, RFC 8414 §2)."""
+    """OpenID Connect Discovery 1.0 §3 metadata."""
+    return jsonify(_metadata())
+
+
+@api.get("/.well-known/oauth-authorization-server")
+async def oauth_metadata() -> ResponseReturnValue:
+    """RFC 8414 §2 authorization server metadata: the same document, at its own path.
+
+    Its own endpoint (not a second route of ``discovery``), so that
+    ``url_for`` gives each of the two paths.
+    """
+    return jsonify(_metadata())
+
+
+def _metadata() -> dict[str, Any]:
     provider = current_provider()
     url = provider.settings.url
     metadata: dict[str, Any] = {
@@ -84,7 +97,7 @@ async def discovery() -> ResponseReturnValue:
     if provider.signer is not None:
         metadata["jwks_uri"] = url("/jwks.json")
         metadata["id_token_signing_alg_values_supported"] = [provider.signer.algorithm]
-    return jsonify(metadata)
+    return metadata
 
 
 @api.get("/jwks.json")

@@ -2,16 +2,21 @@
 
 The authorization endpoint is here too, because it is a page: it validates the
 client's request with oauthlib, makes sure someone is signed in, and asks them
-to Allow or Deny.
+to Allow or Deny. Each request is answered once: coming back to it (the
+browser's Back button after "Deny", say) shows what the answer was, rather
+than asking again and sending the client a second, contradicting answer.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
+from oauthlib.common import Request as OAuthlibRequest
 from oauthlib.oauth2.rfc6749 import errors
 from quart import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from quart.typing import ResponseReturnValue
@@ -29,6 +34,8 @@ browser = Blueprint("browser", __name__)
 _USER = "user"
 _AUTH_TIME = "auth_time"
 _CSRF = "csrf"
+_ANSWERED = "answered"  # [[request digest, "allow" or "deny"], ...], newest last
+_ANSWERED_KEPT = 8
 
 
 @browser.get("/")
@@ -78,16 +85,22 @@ async def logout() -> ResponseReturnValue:
 async def authorize() -> ResponseReturnValue:
     """The authorization endpoint (RFC 6749 §3.1): check the request, then ask for consent."""
     scopes, credentials = await _validated_authorization_request()
+    oauth_request = credentials["request"]
+    if (decision := _earlier_answer(oauth_request)) is not None:
+        return await _already_answered(oauth_request, decision)
     user = _signed_in_user()
     if user is None:
         return redirect(url_for("browser.login_form", next=request.full_path))
-    return await render_template(
+    page = await render_template(
         "dev_provider/consent.html",
-        client=credentials["request"].client,
+        client=oauth_request.client,
         user=user,
         scopes=[(scope, SUPPORTED_SCOPES[scope]) for scope in scopes],
         csrf_token=_csrf_token(),
     )
+    # Not from the browser's cache: Back to this page asks the provider, which knows
+    # whether the request was answered meanwhile.
+    return Response(page, headers={"Cache-Control": "no-store"})
 
 
 @browser.post("/authorize")
@@ -102,7 +115,13 @@ async def decide() -> ResponseReturnValue:
     if user is None:
         return redirect(url_for("browser.login_form", next=request.full_path))
     oauth_request = credentials.pop("request")
-    if form.get("decision") != "allow":
+    if (earlier := _earlier_answer(oauth_request)) is not None:
+        # A second answer (Deny, Back, Allow): the client closed this login with the
+        # first one, so a code now would only fail there, with a misleading message.
+        return await _already_answered(oauth_request, earlier)
+    decision = "allow" if form.get("decision") == "allow" else "deny"
+    _remember_answer(oauth_request, decision)
+    if decision == "deny":
         denied = errors.AccessDeniedError(
             description="The user denied the request.", request=oauth_request
         )
@@ -141,6 +160,47 @@ async def _validated_authorization_request() -> tuple[list[str], dict[str, Any]]
     except errors.OAuth2Error as e:
         abort(_back_to_client(e))
     return list(scopes), dict(credentials)
+
+
+def _request_digest(oauth_request: OAuthlibRequest) -> str:
+    """Names one authorization request: its client, redirect URI, state and PKCE challenge."""
+    # The challenge is required and fresh for every login, so even clients that send
+    # no state get one digest per login.
+    parts = (
+        oauth_request.client_id,
+        oauth_request.redirect_uri,
+        oauth_request.state,
+        oauth_request.code_challenge,
+    )
+    return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
+def _earlier_answer(oauth_request: OAuthlibRequest) -> str | None:
+    """``"allow"`` or ``"deny"`` if this browser already answered the request, else None."""
+    digest = _request_digest(oauth_request)
+    for entry in session.get(_ANSWERED) or []:
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
+            return str(entry[1])
+    return None
+
+
+def _remember_answer(oauth_request: OAuthlibRequest, decision: str) -> None:
+    answered = [e for e in session.get(_ANSWERED) or [] if isinstance(e, list)]
+    answered.append([_request_digest(oauth_request), decision])
+    session[_ANSWERED] = answered[-_ANSWERED_KEPT:]
+
+
+async def _already_answered(oauth_request: OAuthlibRequest, decision: str) -> Response:
+    """The page for a request answered before: what the answer was, and where to go."""
+    # oauthlib has verified the redirect URI, so its origin is the client's own site.
+    redirect_uri = urlsplit(str(oauth_request.redirect_uri))
+    page = await render_template(
+        "dev_provider/answered.html",
+        client=oauth_request.client,
+        denied=decision != "allow",
+        client_home=f"{redirect_uri.scheme}://{redirect_uri.netloc}/",
+    )
+    return Response(page, status=409, headers={"Cache-Control": "no-store"})
 
 
 def _back_to_client(error: errors.OAuth2Error) -> Response:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import ssl
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiohttp
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error, raise_from_error
@@ -27,7 +28,44 @@ from ._transport import (
 )
 
 if TYPE_CHECKING:
-    from ._oauth2_base import OAuth2SessionBase as OAuth2Session
+    from .client_auth import ClientAuthentication
+
+
+class OAuth2Session(Protocol):
+    """What these calls need of a session (``OAuth2Session`` has it all).
+
+    A protocol rather than the class itself, so that the session's module can
+    offer ``revoke_token`` and ``introspect_token`` without an import circle.
+    """
+
+    @property
+    def token(self) -> Mapping[str, Any]: ...
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def client_secret(self) -> str | None: ...
+
+    @property
+    def http(self) -> aiohttp.ClientSession: ...
+
+    @property
+    def client_authentication(self) -> ClientAuthentication | None: ...
+
+    async def _post_to_provider(
+        self,
+        method: str,
+        url: str,
+        *,
+        form: dict[str, str],
+        headers: dict[str, str],
+        as_query: bool = False,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        request_options: dict[str, Any] | None = None,
+        dpop: bool = True,
+    ) -> TokenResponse: ...
+
 
 __all__ = ["TokenTypeHint", "introspect_token", "revoke_token"]
 

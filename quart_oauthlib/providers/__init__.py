@@ -27,10 +27,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..registry import ProviderSettings
 from . import business, developer, identity, media, social
 from .apple import APPLE
 from .presets import PRESETS as _FIRST
+from .settings import ProviderSettings
 
 __all__ = ["PRESETS"]
 

@@ -14,10 +14,10 @@ import time
 from typing import TYPE_CHECKING, Final
 
 from ..errors import ConfigurationError
-from ..registry import ProviderSettings
+from .settings import ProviderSettings
 
 if TYPE_CHECKING:
-    from ..registry import ProviderConfig
+    from .settings import ProviderConfig
 
 __all__ = ["APPLE", "APPLE_AUDIENCE", "SECRET_LIFETIME", "apple_client_secret"]
 

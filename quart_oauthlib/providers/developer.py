@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..registry import ProviderSettings
 from ._helpers import first, template
+from .settings import ProviderSettings
 
 __all__ = ["PRESETS"]
 

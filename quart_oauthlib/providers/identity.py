@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from ..registry import ProviderSettings
 from ._helpers import first, full_name, template
+from .settings import ProviderSettings
 
 __all__ = ["PRESETS"]
 

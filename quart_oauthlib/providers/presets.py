@@ -1,6 +1,6 @@
 """Presets: endpoints, default scope, client authentication, fixes and userinfo URL.
 
-Each preset is plain data, a :class:`~quart_oauthlib.registry.ProviderSettings`.
+Each preset is plain data, a :class:`~quart_oauthlib.providers.settings.ProviderSettings`.
 A provider named like a preset (or with ``preset="github"``) starts from it;
 every key can be overridden in ``OAUTH_PROVIDERS``.
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Final
 
 from ..client.compliance_fixes import facebook_compliance_fix, slack_compliance_fix
-from ..registry import ProviderSettings
 from ._helpers import first, template
+from .settings import ProviderSettings
 
 __all__ = ["PRESETS"]
 

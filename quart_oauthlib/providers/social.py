@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Final
 
 from ..client.compliance_fixes import instagram_compliance_fix, weibo_compliance_fix
-from ..registry import ProviderSettings
 from ._helpers import first, full_name
+from .settings import ProviderSettings
 
 __all__ = ["PRESETS"]
 

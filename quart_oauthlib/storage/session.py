@@ -16,8 +16,8 @@ from typing import Any, Final
 
 from quart import session
 
-from .._cookie import MAX_COOKIE_BYTES, session_cookie_size
-from ..http_errors import SessionCookieTooLargeError
+from ..errors import SessionCookieTooLargeError
+from ._cookie import MAX_COOKIE_BYTES, session_cookie_size
 from .base import BaseTokenStore, Token
 
 __all__ = ["SessionTokenStore"]

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from quart_oauthlib.extension import DEFAULTS
-from quart_oauthlib.registry import ProviderSettings
+from quart_oauthlib.providers.settings import ProviderSettings
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "quickstart.rst"
 

@@ -87,9 +87,9 @@ def literal_blocks(doc: str) -> Iterator[str]:
 
 #: Literal blocks that are not Python: route tables, class trees, SQL, signatures.
 NOT_PYTHON = {
-    "quart_oauthlib.blueprint#0",
+    "quart_oauthlib.extension.views#0",
     "quart_oauthlib.errors#0",
-    "quart_oauthlib.http_errors#0",
+    "quart_oauthlib.extension.http_errors#0",
     "quart_oauthlib.signals#0",
     "quart_oauthlib.storage.sqla#0",
 }

@@ -132,3 +132,73 @@ async def test_shared_encrypted_store(
     assert len(rows) == 1  # the table was made on first use, and holds the token ...
     assert issued[0] not in repr(rows)  # ... encrypted
     assert issued[0].encode() not in database.read_bytes()
+
+
+async def test_flask_dance_receiver_rewritten(provider: OAuth2Provider, tls: TLS) -> None:
+    example = load_example("flask_dance_receiver.py")
+    app = example.create_app(
+        {
+            "SECRET_KEY": "docs-test-secret",
+            "OAUTH_PROVIDERS": {"github": github_here(provider)},
+            "OAUTH_CA_BUNDLE": tls.ca_pem_path,
+        }
+    )
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        back = await sign_in(client, tls, "/login/github")
+        assert back.status_code == 302
+        async with client.session_transaction() as session:
+            user_id = session["user_id"]
+        index = await client.get("/")  # @oauth.require: the extension stored the token
+        page = await index.get_data(as_text=True)
+    (sub, user), *others = example.users.items()
+    assert not others
+    assert user_id == sub
+    assert user == {"name": "Alice", "provider": "github"}
+    assert index.status_code == 200 and page == "Hello, Alice."
+    assert provider.resource_requests == 1  # the receiver's own API call
+
+
+async def cancelled_app() -> Any:
+    example = load_example("cancelled_login.py")
+    return example.create_app(
+        {
+            "SECRET_KEY": "docs-test-secret",
+            "OAUTH_PROVIDERS": {
+                "github": {"client_id": "web-client", "client_secret": "web-secret"}
+            },
+        }
+    )
+
+
+async def callback_with(client: QuartClient, **params: str) -> Any:
+    """Start a login, then come back from the provider with ``params`` (and the state)."""
+    start = await client.get("/login/github")
+    state = URL(start.headers["Location"]).query["state"]
+    return await client.get("/login/github/authorized", query_string={"state": state, **params})
+
+
+async def test_cancelled_login_goes_home_with_a_message() -> None:
+    app = await cancelled_app()
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        response = await callback_with(client, error="access_denied")
+        assert response.status_code == 302 and response.headers["Location"] == "/"
+        home = await (await client.get("/")).get_data(as_text=True)
+    assert "You cancelled the sign-in with github. Nothing was shared." in home
+
+
+async def test_other_failed_logins_show_their_code() -> None:
+    app = await cancelled_app()
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        refused = await callback_with(client, error="invalid_scope")
+        refused_page = await refused.get_data(as_text=True)
+        forged = await client.get(
+            "/login/github/authorized", query_string={"code": "x", "state": "forged"}
+        )
+        forged_page = await forged.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "(github: invalid_scope)" in refused_page
+    assert forged.status_code == 400
+    assert "(github: state_mismatch)" in forged_page

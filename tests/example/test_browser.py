@@ -2,7 +2,8 @@
 
 Sign in with the development provider (the login form, then consent), the
 profile page, the API page, "Refresh now" on the token page, and signing out;
-and the "Deny" path, which ends on the friendly error page.
+the "Deny" path, which ends on the friendly error page (and Back from there
+finds the request answered); the app's own 404 and 405 pages, and both icons.
 
 Skipped unless Playwright for Python and Chromium are installed (CI installs
 the Debian ``chromium`` package and ``pip install playwright``; Playwright's
@@ -189,7 +190,71 @@ async def test_deny_at_consent_ends_on_the_friendly_error_page(
         await expect(page.get_by_role("link", name="Try again with Dev Provider")).to_be_visible()
         assert not example.provider.store.access_tokens
 
-        # Home still shows the sign-in button: nothing was stored.
-        await page.get_by_role("link", name="Home", exact=True).click()
+        # Back, to the consent page: the provider says it was denied, and does not ask
+        # again (which, on Allow, ended on "this login was already completed").
+        provider = str(example.provider_url)
+        response = await page.go_back()
+        assert response is not None
+        assert response.url.startswith(f"{provider}/authorize?")
+        assert response.status == 409
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "You already denied this request"
+        )
+        await expect(page.get_by_role("button", name="Allow")).to_have_count(0)
+        await page.get_by_role("link", name="Back to quart-oauthlib example").click()
         await page.wait_for_url(f"{example.app_url}/")
+        assert not example.provider.store.codes
+
+        # Home still shows the sign-in button: nothing was stored.
         await expect(page.get_by_role("link", name="Sign in with Dev Provider")).to_be_visible()
+
+
+async def icon_loads(page: Page) -> bool:
+    """Whether the page's ``<link rel="icon">`` is an image the browser can draw."""
+    loaded: bool = await page.evaluate(
+        """() => new Promise((resolve) => {
+            const link = document.querySelector('link[rel="icon"]');
+            if (link === null) { resolve(false); return; }
+            const img = new Image();
+            img.onload = () => resolve(img.naturalWidth > 0);
+            img.onerror = () => resolve(false);
+            img.src = link.href;
+        })"""
+    )
+    return loaded
+
+
+async def test_error_pages_and_icons_in_the_apps_look(example: RunningExample, page: Page) -> None:
+    async with asyncio.timeout(TEST_TIMEOUT):
+        app, provider = str(example.app_url), str(example.provider_url)
+        await page.goto(app)
+        assert await icon_loads(page)
+
+        response = await page.goto(f"{app}/nope")
+        assert response is not None
+        assert response.status == 404
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+        await expect(page.locator("header.site")).to_be_visible()
+
+        response = await page.goto(f"{app}/login/nope")
+        assert response is not None
+        assert response.status == 404
+        await expect(page.get_by_role("heading", level=1)).to_have_text(
+            "No provider called “nope” here"
+        )
+
+        # A GET of the sign-out URL (a link someone wrote): the button that works.
+        response = await page.goto(f"{app}/logout/dev")
+        assert response is not None
+        assert response.status == 405
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Sign out with the button")
+        await page.get_by_role("button", name="Sign out of Dev Provider").click()
+        await page.wait_for_url(f"{app}/")
+
+        await page.goto(provider)
+        assert await icon_loads(page)
+        response = await page.goto(f"{provider}/nope")
+        assert response is not None
+        assert response.status == 404
+        await expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+        await expect(page.get_by_role("note")).to_contain_text("for development only")

@@ -1,8 +1,9 @@
-"""The example app's friendly pages when a provider is down or refuses the token."""
+"""The example app's friendly pages: a provider down or refusing, 404, 405, its icon."""
 
 from __future__ import annotations
 
 import socket
+import xml.etree.ElementTree as ET
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -65,3 +66,125 @@ async def test_pages_need_a_sign_in_first(app: Quart) -> None:
             response = await client.get(page)
             assert response.status_code == 302
             assert response.headers["Location"].startswith("/login/dev?next=")
+
+
+#: Text only Werkzeug's bare error pages have.
+WERKZEUG_404 = "The requested URL was not found on the server"
+WERKZEUG_405 = "The method is not allowed for the requested URL"
+#: The app's header: the page is in the app's look.
+SITE_HEADER = "quart-oauthlib <span>example</span>"
+
+
+async def test_unknown_page_is_the_apps_own_404(app: Quart) -> None:
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/nope")
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert SITE_HEADER in page
+    assert "<h1>Page not found</h1>" in page
+    assert "There is no page at <code>/nope</code>" in page
+    assert WERKZEUG_404 not in page
+
+
+async def test_unknown_provider_login_names_the_configured_ones(app: Quart) -> None:
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/login/nope")
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert SITE_HEADER in page
+    assert "No provider called “nope” here" in page
+    assert '<a href="/login/dev">Sign in with Dev Provider</a>' in page
+    assert WERKZEUG_404 not in page
+
+
+async def test_missing_page_of_a_provider_is_the_apps_own_404(app: Quart) -> None:
+    """``abort(404)`` in a view (a provider without an API demo) gets the page too."""
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/dev/nope")
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert "<h1>Page not found</h1>" in page
+
+
+async def test_get_of_sign_out_offers_the_sign_out_button(app: Quart) -> None:
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().get("/logout/dev")
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "GET" not in response.headers["Allow"]
+    assert SITE_HEADER in page
+    assert "<h1>Sign out with the button</h1>" in page
+    assert '<form method="post" action="/logout/dev">' in page
+    assert "Sign out of Dev Provider</button>" in page
+    assert WERKZEUG_405 not in page
+
+
+async def test_other_wrong_methods_get_the_apps_own_405(app: Quart) -> None:
+    async with app.test_app() as test_app:
+        response = await test_app.test_client().post("/dev/profile")
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 405
+    assert "GET" in response.headers["Allow"]
+    assert "<h1>Not available this way</h1>" in page
+    assert "<code>/dev/profile</code> does not answer a <code>POST</code> request." in page
+    assert WERKZEUG_405 not in page
+
+
+async def test_an_answer_after_a_refusal_says_the_sign_in_was_declined(app: Quart) -> None:
+    """Deny, Back, Allow at a provider that then issues a code for the closed login."""
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        start = await client.get("/login/dev")
+        state = parse_qs(urlsplit(start.headers["Location"]).query)["state"][0]
+        denied = await client.get(
+            "/login/dev/authorized", query_string={"error": "access_denied", "state": state}
+        )
+        assert denied.status_code == 403
+        assert "You chose not to sign in" in await denied.get_data(as_text=True)
+
+        response = await client.get(
+            "/login/dev/authorized", query_string={"code": "late-code", "state": state}
+        )
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "You already declined this sign-in" in page
+    assert "Dev Provider first answered this sign-in with &#39;access_denied&#39;." in page
+    assert "already completed" not in page
+    assert "late-code" not in page
+    assert state not in page
+
+
+async def test_a_replayed_successful_state_is_not_called_declined(app: Quart) -> None:
+    """Only refusals are remembered: another state mismatch keeps its own advice."""
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        first = await client.get("/login/dev")
+        refused = parse_qs(urlsplit(first.headers["Location"]).query)["state"][0]
+        await client.get(
+            "/login/dev/authorized", query_string={"error": "access_denied", "state": refused}
+        )
+        second = await client.get("/login/dev")
+        other = parse_qs(urlsplit(second.headers["Location"]).query)["state"][0]
+        response = await client.get(
+            "/login/dev/authorized", query_string={"code": "x", "state": other + "-altered"}
+        )
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This sign-in link is not valid here" in page
+    assert "declined" not in page
+
+
+async def test_favicon_is_served_and_linked(app: Quart) -> None:
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        response = await client.get("/favicon.ico")
+        icon = await response.get_data()
+        pages = [await (await client.get(path)).get_data(as_text=True) for path in ("/", "/nope")]
+    assert response.status_code == 200
+    assert response.mimetype == "image/svg+xml"
+    svg = ET.fromstring(icon)  # noqa: S314 -- the app's own file
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg"
+    for page in pages:
+        assert '<link rel="icon" type="image/svg+xml" href="/favicon.ico">' in page

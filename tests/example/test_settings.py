@@ -18,7 +18,7 @@ from example_app.settings import (
 )
 from quart_oauthlib import ConfigurationError
 from quart_oauthlib.providers import PRESETS
-from quart_oauthlib.registry import ProviderSettings
+from quart_oauthlib.providers.settings import ProviderSettings
 
 
 def test_only_the_dev_provider_by_default() -> None:

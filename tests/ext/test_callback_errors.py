@@ -13,7 +13,7 @@ from quart.testing import QuartClient
 from yarl import URL
 
 from quart_oauthlib import CallbackError, MemoryTokenStore, QuartOAuth, oauth_error
-from quart_oauthlib import flow_state as flow_state_module
+from quart_oauthlib.extension import flow_state as flow_state_module
 from tests.ext.conftest import corp_settings, follow_provider, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS

@@ -6,7 +6,7 @@ import secrets
 
 from yarl import URL
 
-from quart_oauthlib._cookie import MAX_COOKIE_BYTES
+from quart_oauthlib.storage._cookie import MAX_COOKIE_BYTES
 from tests.ext.conftest import corp_settings, follow_provider, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS

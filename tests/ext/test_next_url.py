@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from quart import Quart
 
-from quart_oauthlib.redirects import safe_next
+from quart_oauthlib.extension.redirects import safe_next
 from tests.ext.conftest import corp_settings, follow_provider, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS

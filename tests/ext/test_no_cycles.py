@@ -12,8 +12,8 @@ import weakref
 from typing import Any
 
 from quart_oauthlib import MemoryTokenStore, QuartOAuth
-from quart_oauthlib._state import get_state
-from quart_oauthlib.globals import BoundOAuth1Session, BoundOAuth2Session
+from quart_oauthlib.extension.bound import BoundOAuth1Session, BoundOAuth2Session
+from quart_oauthlib.extension.state import get_state
 from tests.ext.conftest import corp_settings, login, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS

@@ -11,7 +11,7 @@ from yarl import URL
 
 from quart_oauthlib import MemoryTokenStore, QuartOAuth
 from quart_oauthlib.errors import TokenNotFoundError, UserInfoError
-from quart_oauthlib.globals import BoundOAuth1Session
+from quart_oauthlib.extension.bound import BoundOAuth1Session
 from quart_oauthlib.providers import PRESETS
 from tests.ext.conftest import follow_provider
 from tests.fake_provider.oauth1 import CLIENT_KEY, CLIENT_SECRET, OAuth1Provider, running_provider

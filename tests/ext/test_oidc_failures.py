@@ -35,7 +35,7 @@ from quart_oauthlib.errors import (
     UserInfoError,
     UserInfoMismatchError,
 )
-from quart_oauthlib.http_errors import OpenIDProviderError, OpenIDVerificationError
+from quart_oauthlib.extension.http_errors import OpenIDProviderError, OpenIDVerificationError
 from tests.client.test_oidc_id_token import hs256_with, public_pem, unsigned
 from tests.ext.oidc_support import TamperingProvider, authorize, login, make_app, running, start
 from tests.fake_provider.serving import TLS

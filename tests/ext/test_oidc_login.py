@@ -19,7 +19,7 @@ from quart_oauthlib import (
     SessionTokenStore,
     oauth_authorized,
 )
-from quart_oauthlib import _oidc_flow as oidc_flow_module
+from quart_oauthlib.extension.flows import oidc as oidc_flow_module
 from tests.ext.oidc_support import (
     TamperingProvider,
     authorize,

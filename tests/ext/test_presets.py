@@ -10,7 +10,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from quart_oauthlib.client._token_endpoint import TokenResponse
 from quart_oauthlib.client.oauth2_session import OAuth2Session
 from quart_oauthlib.providers import PRESETS
-from quart_oauthlib.registry import resolve_provider
+from quart_oauthlib.providers.settings import resolve_provider
 
 CREDS = {"client_id": "id", "client_secret": "secret"}
 DISCOVERED = {

@@ -94,7 +94,7 @@ async def test_a_refused_userinfo_request_is_a_user_info_error(
 
 def test_oauth_exposes_profile_on_both_session_kinds() -> None:
     # The OAuth 1 presets' profile() runs end to end in test_oauth1_login.py.
-    from quart_oauthlib.globals import BoundOAuth1Session, BoundOAuth2Session
+    from quart_oauthlib.extension.bound import BoundOAuth1Session, BoundOAuth2Session
 
     assert callable(BoundOAuth2Session.profile) and callable(BoundOAuth1Session.profile)
     assert QuartOAuth  # the extension is what binds them

@@ -14,7 +14,7 @@ import pytest
 
 from quart_oauthlib.profile import Profile, map_profile
 from quart_oauthlib.providers import PRESETS
-from quart_oauthlib.registry import ProviderConfig, resolve_provider
+from quart_oauthlib.providers.settings import ProviderConfig, resolve_provider
 
 DATA = Path(__file__).parent / "data"
 CREDS = {"client_id": "id", "client_secret": "secret"}

@@ -11,13 +11,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc import jwt
 from joserfc.jwk import ECKey
 
-from quart_oauthlib._oauth2_flow import _session
 from quart_oauthlib.errors import ConfigurationError, UserInfoError
+from quart_oauthlib.extension.flows.oauth2 import _session
 from quart_oauthlib.profile import Profile, lookup, map_profile
 from quart_oauthlib.providers import PRESETS
 from quart_oauthlib.providers._helpers import first, full_name, template
 from quart_oauthlib.providers.apple import APPLE_AUDIENCE, SECRET_LIFETIME
-from quart_oauthlib.registry import ProviderConfig, resolve_provider
+from quart_oauthlib.providers.settings import ProviderConfig, resolve_provider
 
 CREDS = {"client_id": "id", "client_secret": "secret"}
 

@@ -30,7 +30,11 @@ from __future__ import annotations
 
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
-from .errors import ConfigurationError, QuartOAuthlibError, TokenRefreshError
+from ..errors import (
+    QuartOAuthlibError,
+    SessionCookieTooLargeError,
+    TokenRefreshError,
+)
 
 __all__ = [
     "AuthorizationDeniedError",
@@ -158,14 +162,6 @@ class OpenIDProviderError(CallbackError):
     def __init__(self, description: str, *, provider: str, error: str, code: int = 502):
         super().__init__(description, provider=provider, code=code)
         self.error = error
-
-
-class SessionCookieTooLargeError(ConfigurationError):
-    """The tokens would make the session cookie larger than browsers keep.
-
-    Browsers silently drop a cookie over about 4 KB, which would log the user
-    out with no error anywhere. Use a server-side token store instead.
-    """
 
 
 class ReauthorizationRequiredError(TokenRefreshError):

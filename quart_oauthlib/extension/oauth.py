@@ -26,7 +26,18 @@ import aiohttp
 from quart import Quart, current_app, has_app_context
 from quart.typing import ResponseReturnValue
 
-from ._state import (
+from ..errors import ConfigurationError
+from ..providers import PRESETS
+from ..providers.settings import ProviderConfig, ProviderSettings, resolve_provider
+from ..storage._factory import close_store, store_from_url
+from ..storage.base import TokenStore
+from ..storage.memory import MemoryTokenStore
+from ..storage.session import SessionTokenStore
+from .bound import BoundSession, bound_session
+from .flow_state import FlowStore
+from .http_errors import ReauthorizationRequiredError
+from .require import handle_reauthorization, require
+from .state import (
     EXTENSION_KEY,
     OAuthState,
     SessionFactory,
@@ -34,18 +45,7 @@ from ._state import (
     end_request,
     get_state,
 )
-from .blueprint import make_blueprint
-from .decorators import handle_reauthorization, require
-from .errors import ConfigurationError
-from .flow_state import FlowStore
-from .globals import BoundSession, bound_session
-from .http_errors import ReauthorizationRequiredError
-from .providers import PRESETS
-from .registry import ProviderConfig, ProviderSettings, resolve_provider
-from .storage._factory import close_store, store_from_url
-from .storage.base import TokenStore
-from .storage.memory import MemoryTokenStore
-from .storage.session import SessionTokenStore
+from .views import make_blueprint
 
 __all__ = ["DEFAULTS", "QuartOAuth"]
 
@@ -166,7 +166,7 @@ class QuartOAuth:
     ) -> Callable[[Callable[P, Awaitable[T]]], Callable[P, Awaitable[T | ResponseReturnValue]]]:
         """Decorator: run the view only when the user holds tokens for all ``names``.
 
-        See :func:`quart_oauthlib.decorators.require`.
+        See :func:`quart_oauthlib.extension.require.require`.
         """
         return require(*names)
 

@@ -18,10 +18,10 @@ from types import MappingProxyType
 from typing import Any, Literal, TypedDict, get_args
 from urllib.parse import urlsplit
 
-from .client.oauth2_session import OAuth2Session, PKCEMethod
-from .client.oidc.discovery import ProviderMetadata, expected_issuer
-from .errors import ConfigurationError, DiscoveryError
-from .profile import ProfileMapping, checked_mapping
+from ..client.oauth2_session import OAuth2Session, PKCEMethod
+from ..client.oidc.discovery import ProviderMetadata, expected_issuer
+from ..errors import ConfigurationError, DiscoveryError
+from ..profile import ProfileMapping, checked_mapping
 
 __all__ = [
     "PLACEHOLDERS",

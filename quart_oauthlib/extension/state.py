@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import aiohttp
 from quart import Quart, current_app, g, session
 
-from .errors import ConfigurationError
+from ..errors import ConfigurationError
+from ..providers.settings import ProviderConfig
+from ..signals import send, token_updated
+from ..storage.base import Token, TokenStore, store_lock
 from .flow_state import FlowStore
-from .registry import ProviderConfig
-from .signals import send, token_updated
-from .storage.base import Token, TokenStore, store_lock
 
 if TYPE_CHECKING:
-    from ._oidc_flow import Discovered
+    from .flows.oidc import Discovered
 
 log = logging.getLogger("quart_oauthlib")
 

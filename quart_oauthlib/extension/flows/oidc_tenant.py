@@ -19,11 +19,11 @@ from typing import Final
 
 import aiohttp
 
-from .client._single_flight import SingleFlight
-from .client.oidc import ProviderMetadata
-from .client.oidc._fetch import fetch_json
-from .client.oidc.discovery import DEFAULT_METADATA_MAX_AGE
-from .errors import DiscoveryError, IDTokenIssuerError
+from ...client._single_flight import SingleFlight
+from ...client.oidc import ProviderMetadata
+from ...client.oidc._fetch import fetch_json
+from ...client.oidc.discovery import DEFAULT_METADATA_MAX_AGE
+from ...errors import DiscoveryError, IDTokenIssuerError
 
 __all__ = ["TENANT", "TenantDiscovery", "fits_template", "token_issuer"]
 

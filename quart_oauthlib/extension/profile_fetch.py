@@ -20,14 +20,14 @@ from urllib.parse import quote
 import aiohttp
 from oauthlib.common import add_params_to_uri
 
-from . import _oidc_flow
-from ._state import OAuthState
-from .errors import ConfigurationError, TokenNotFoundError, UserInfoError
-from .profile import Profile, map_profile
-from .registry import ProviderConfig
+from ..errors import ConfigurationError, TokenNotFoundError, UserInfoError
+from ..profile import Profile, map_profile
+from ..providers.settings import ProviderConfig
+from .flows import oidc as _oidc_flow
+from .state import OAuthState
 
 if TYPE_CHECKING:
-    from .globals import BoundSession
+    from .bound import BoundSession
 
 __all__ = ["fetch_profile"]
 

@@ -12,15 +12,15 @@ import aiohttp
 from oauthlib.oauth2 import OAuth2Error
 from quart import request
 
-from ._oidc_flow import callback_params, check_response_issuer
-from ._state import OAuthState
-from .client._transport import basic_authorization
-from .client.oauth2_session import OAuth2Session
-from .errors import ProviderError
-from .flow_state import FlowRecord
-from .http_errors import AuthorizationDeniedError, CallbackError, TokenExchangeError
-from .registry import ProviderConfig
-from .storage.base import Token
+from ...client._transport import basic_authorization
+from ...client.oauth2_session import OAuth2Session
+from ...errors import ProviderError
+from ...providers.settings import ProviderConfig
+from ...storage.base import Token
+from ..flow_state import FlowRecord
+from ..http_errors import AuthorizationDeniedError, CallbackError, TokenExchangeError
+from ..state import OAuthState
+from .oidc import callback_params, check_response_issuer
 
 log = logging.getLogger("quart_oauthlib")
 

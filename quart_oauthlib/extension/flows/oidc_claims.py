@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from quart import session
 
-from ._state import OAuthState
+from ..state import OAuthState
 
 __all__ = ["CLAIMS_KEY", "KEPT_CLAIMS", "forget", "remember", "stored_claims"]
 

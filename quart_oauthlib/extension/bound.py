@@ -15,16 +15,18 @@ import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
 
-from . import _oauth2_flow, _oidc_flow, _profile_flow
-from ._state import OAuthState, get_state, request_cache
-from .client.oauth1_session import OAuth1Session
-from .client.oauth2_auth import expires_at_of, is_expired
-from .client.oauth2_session import OAuth2Session
-from .errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
+from ..client.oauth1_session import OAuth1Session
+from ..client.oauth2_auth import expires_at_of, is_expired
+from ..client.oauth2_session import OAuth2Session
+from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
+from ..profile import Profile
+from ..providers.settings import ProviderConfig
+from ..storage.base import Token
+from . import profile_fetch as _profile_flow
+from .flows import oauth2 as _oauth2_flow
+from .flows import oidc as _oidc_flow
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
-from .profile import Profile
-from .registry import ProviderConfig
-from .storage.base import Token
+from .state import OAuthState, get_state, request_cache
 
 __all__ = [
     "BoundOAuth1Session",

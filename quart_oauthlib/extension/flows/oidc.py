@@ -33,17 +33,14 @@ import aiohttp
 from oauthlib.oauth2 import InsecureTransportError
 from quart import request
 
-from ._oidc_claims import CLAIMS_KEY, forget, remember, stored_claims
-from ._oidc_tenant import TENANT, TenantDiscovery, token_issuer
-from ._state import OAuthState
-from .client.oauth2_session import OAuth2Session
-from .client.oidc import (
+from ...client.oauth2_session import OAuth2Session
+from ...client.oidc import (
     ProviderDiscovery,
     ProviderMetadata,
     check_authorization_response_issuer,
     fetch_userinfo,
 )
-from .errors import (
+from ...errors import (
     ConfigurationError,
     DeadlineExceededError,
     DiscoveryError,
@@ -54,13 +51,16 @@ from .errors import (
     UserInfoError,
     UserInfoMismatchError,
 )
-from .flow_state import FlowRecord
-from .http_errors import OpenIDProviderError, OpenIDVerificationError
-from .registry import ProviderConfig
-from .storage.base import Token
+from ...providers.settings import ProviderConfig
+from ...storage.base import Token
+from ..flow_state import FlowRecord
+from ..http_errors import OpenIDProviderError, OpenIDVerificationError
+from ..state import OAuthState
+from .oidc_claims import CLAIMS_KEY, forget, remember, stored_claims
+from .oidc_tenant import TENANT, TenantDiscovery, token_issuer
 
 if TYPE_CHECKING:
-    from .client.oidc import IDTokenValidator, JWKSCache
+    from ...client.oidc import IDTokenValidator, JWKSCache
 
 __all__ = [
     "CLAIMS_KEY",
@@ -204,7 +204,7 @@ def _validator(state: OAuthState, config: ProviderConfig, raw: str) -> IDTokenVa
     if entry.validator is not None and per_token is metadata:
         return entry.validator
     try:
-        from .client.oidc import IDTokenValidator, JWKSCache
+        from ...client.oidc import IDTokenValidator, JWKSCache
     except ImportError as exc:
         raise OpenIDProviderError(
             f"Validating the ID tokens of {config.name!r} needs joserfc: install the jose "

@@ -7,14 +7,14 @@ import time
 import aiohttp
 from quart import request
 
-from ._oauth2_flow import denied
-from ._state import OAuthState
-from .client.oauth1_session import OAuth1Session
-from .errors import ProviderError, QuartOAuthlibError
-from .flow_state import FlowRecord
-from .http_errors import CallbackError, TokenExchangeError
-from .registry import ProviderConfig
-from .storage.base import Token
+from ...client.oauth1_session import OAuth1Session
+from ...errors import ProviderError, QuartOAuthlibError
+from ...providers.settings import ProviderConfig
+from ...storage.base import Token
+from ..flow_state import FlowRecord
+from ..http_errors import CallbackError, TokenExchangeError
+from ..state import OAuthState
+from .oauth2 import denied
 
 
 def _session(

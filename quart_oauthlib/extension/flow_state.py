@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from quart import current_app, request, session
 
-from ._cookie import MAX_COOKIE_BYTES, session_cookie_size
+from ..storage._cookie import MAX_COOKIE_BYTES, session_cookie_size
 from .http_errors import FlowExpiredError, StateMismatchError
 
 __all__ = ["FlowRecord", "FlowStore"]

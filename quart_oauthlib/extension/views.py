@@ -19,13 +19,15 @@ from urllib.parse import urlsplit
 from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
-from . import _oauth1_flow, _oauth2_flow, _oidc_flow
-from ._state import OAuthState, get_state
-from .globals import forget_token
+from ..providers.settings import ProviderConfig
+from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
+from .bound import forget_token
+from .flows import oauth1 as _oauth1_flow
+from .flows import oauth2 as _oauth2_flow
+from .flows import oidc as _oidc_flow
 from .http_errors import CallbackError
 from .redirects import safe_next, wants_json
-from .registry import ProviderConfig
-from .signals import oauth_authorized, oauth_before_login, oauth_error, send
+from .state import OAuthState, get_state
 
 __all__ = ["make_blueprint"]
 

@@ -11,9 +11,9 @@ from typing import ParamSpec, TypeVar
 from quart import current_app, jsonify, redirect, url_for
 from quart.typing import ResponseReturnValue
 
-from ._state import OAuthState, get_state
 from .http_errors import ReauthorizationRequiredError
 from .redirects import current_path, wants_json
+from .state import OAuthState, get_state
 
 __all__ = ["login_required_response", "require"]
 

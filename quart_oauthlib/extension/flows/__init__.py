@@ -1,0 +1,1 @@
+"""The login flows: OAuth 1, OAuth 2 and OpenID Connect."""
