@@ -14,7 +14,7 @@ import math
 import time
 import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 from urllib.parse import parse_qsl, urlencode
 
 import aiohttp
@@ -25,7 +25,7 @@ from ._token_endpoint import TokenResponse, describe_body
 from ._transport import require_secure_transport
 
 if TYPE_CHECKING:
-    from ._oauth2_base import OAuth2SessionBase
+    from .client_auth import ClientAuthentication
 
 __all__ = [
     "REQUEST_OBJECT_LIFETIME",
@@ -40,6 +40,45 @@ __all__ = [
 REQUEST_OBJECT_LIFETIME: Final = 300
 #: The parameters the front channel keeps next to a request object (OIDC Core §6.1).
 _FRONT_CHANNEL_KEPT: Final = ("client_id", "response_type", "scope")
+
+
+class _Session(Protocol):
+    """What pushing needs of a session (``OAuth2Session`` has it all); a protocol, so
+    that the session's modules may use this one without an import circle."""
+
+    pushed_authorization: PushedAuthorization | None
+
+    @property
+    def client_id(self) -> str | None: ...
+
+    @property
+    def client_secret(self) -> str | None: ...
+
+    @property
+    def issuer(self) -> str | None: ...
+
+    @property
+    def signing_key(self) -> Any: ...
+
+    @property
+    def client_authentication(self) -> ClientAuthentication | None: ...
+
+    def authorization_url(
+        self, url: str, state: str | None = None, **kwargs: Any
+    ) -> tuple[str, str]: ...
+
+    async def _post_to_provider(
+        self,
+        method: str,
+        url: str,
+        *,
+        form: dict[str, str],
+        headers: dict[str, str],
+        as_query: bool = False,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        request_options: dict[str, Any] | None = None,
+        dpop: bool = True,
+    ) -> TokenResponse: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +136,7 @@ def sign_request_object(
     return sign_jwt(header, claims, key, alg)
 
 
-def signed_request_url(session: OAuth2SessionBase, uri: str) -> str:
+def signed_request_url(session: _Session, uri: str) -> str:
     """Rewrite an authorization URL so that its parameters travel in a request object."""
     key = session.signing_key
     if key is None or not session.client_id:
@@ -119,7 +158,7 @@ def signed_request_url(session: OAuth2SessionBase, uri: str) -> str:
 
 
 async def push(
-    session: OAuth2SessionBase,
+    session: _Session,
     par_endpoint: str,
     authorization_url: str,
     state: str | None,
@@ -130,7 +169,7 @@ async def push(
     require_secure_transport(par_endpoint)
     if not session.client_id:
         raise ConfigurationError("Pushed authorization requests need a client_id.")
-    uri, state = session.authorization_url(authorization_url, state, **params)  # type: ignore[attr-defined]
+    uri, state = session.authorization_url(authorization_url, state, **params)
     form = dict(parse_qsl(URL(uri).raw_query_string, keep_blank_values=True))
     if "request" in form:
         form = {"client_id": session.client_id, "request": form["request"]}
