@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Throw-away PostgreSQL and Redis on 127.0.0.1 for the token store tests.
+# Throw-away PostgreSQL and Redis on 127.0.0.1 for the token store tests, and
+# panva's oidc-provider (tests/peer/, a pinned npm package) for the peer tests.
 #
 #   source .ci/services.sh && services_start   # exports the two URLs, stops both on EXIT
 #   .ci/services.sh start|stop                 # by hand (start prints the exports)
 #
-# Installs Debian's postgresql and redis-server when missing. Everything lives
-# in one temporary directory, removed by services_stop.
+# Installs Debian's postgresql, redis-server, nodejs and npm when missing. Everything
+# lives in one temporary directory, removed by services_stop. npm ci (the lockfile's
+# exact versions) is the only registry access.
 
 services_free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -45,11 +47,49 @@ services_start() {
   export QUART_OAUTHLIB_TEST_POSTGRES_URL="postgresql+asyncpg://postgres@127.0.0.1:$pg_port/postgres"
   export QUART_OAUTHLIB_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
   trap services_stop EXIT
-  echo "services: PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port"
+  peer_start
+  echo "services: PostgreSQL on 127.0.0.1:$pg_port, Redis on 127.0.0.1:$redis_port," \
+    "oidc-provider at $QUART_OAUTHLIB_TEST_PEER_URL" >&2
+}
+
+# panva's oidc-provider (OpenID Certified) on 127.0.0.1, for tests/peer/.
+peer_start() {
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  local peer_dir; peer_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/peer" && pwd)"
+  SERVICES_DIR="${SERVICES_DIR:-$(mktemp -d /tmp/quart-oauthlib-services.XXXXXX)}"
+  mkdir -p "$SERVICES_DIR"
+  export SERVICES_DIR
+  (cd "$peer_dir" && npm ci --no-audit --no-fund --loglevel=error >"$SERVICES_DIR/npm.log" 2>&1) || {
+    cat "$SERVICES_DIR/npm.log" >&2; return 1; }
+  local port; port="$(services_free_port)"
+  PORT="$port" node "$peer_dir/server.mjs" >"$SERVICES_DIR/peer.log" 2>&1 &
+  echo $! >"$SERVICES_DIR/peer.pid"
+  local issuer="http://127.0.0.1:$port"
+  for _ in $(seq 100); do
+    python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+      "$issuer/.well-known/openid-configuration" 2>/dev/null && break
+    sleep 0.2
+  done
+  python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "$issuer/.well-known/openid-configuration" || { cat "$SERVICES_DIR/peer.log" >&2; return 1; }
+  export QUART_OAUTHLIB_TEST_PEER_URL="$issuer"
+}
+
+peer_stop() {
+  if [ -n "${SERVICES_DIR:-}" ] && [ -f "$SERVICES_DIR/peer.pid" ]; then
+    kill "$(cat "$SERVICES_DIR/peer.pid")" 2>/dev/null || true
+    rm -f "$SERVICES_DIR/peer.pid"
+  fi
+  unset QUART_OAUTHLIB_TEST_PEER_URL
 }
 
 services_stop() {
   [ -n "${SERVICES_DIR:-}" ] && [ -d "$SERVICES_DIR" ] || return 0
+  peer_stop
   if [ -f "$SERVICES_DIR/redis.pid" ]; then
     kill "$(cat "$SERVICES_DIR/redis.pid")" 2>/dev/null || true
   fi
@@ -68,8 +108,14 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
       services_start; trap - EXIT
       echo "export SERVICES_DIR=$SERVICES_DIR SERVICES_PG_BIN=$SERVICES_PG_BIN"
       echo "export QUART_OAUTHLIB_TEST_POSTGRES_URL=$QUART_OAUTHLIB_TEST_POSTGRES_URL"
-      echo "export QUART_OAUTHLIB_TEST_REDIS_URL=$QUART_OAUTHLIB_TEST_REDIS_URL" ;;
+      echo "export QUART_OAUTHLIB_TEST_REDIS_URL=$QUART_OAUTHLIB_TEST_REDIS_URL"
+      echo "export QUART_OAUTHLIB_TEST_PEER_URL=$QUART_OAUTHLIB_TEST_PEER_URL" ;;
+    peer-start)
+      peer_start
+      echo "export SERVICES_DIR=$SERVICES_DIR"
+      echo "export QUART_OAUTHLIB_TEST_PEER_URL=$QUART_OAUTHLIB_TEST_PEER_URL" ;;
+    peer-stop) peer_stop; [ -n "${SERVICES_DIR:-}" ] && rm -rf "$SERVICES_DIR" ;;
     stop) services_stop ;;
-    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|peer-start|peer-stop" >&2; exit 2 ;;
   esac
 fi

@@ -36,6 +36,16 @@ def _app() -> web.Application:
         stats["resource_requests"] += 1
         return web.Response(body=body, content_type="application/json")
 
+    async def dpop_resource(request: web.Request) -> web.Response:
+        # DPoP-bound calls (bench_dpop): the token and a proof must come. The proof is not
+        # verified: this server's CPU is not what is measured.
+        auth = request.headers.get("Authorization", "")
+        if not auth.startswith("DPoP ") or auth[5:] not in valid or "DPoP" not in request.headers:
+            stats["rejected"] += 1
+            return web.Response(status=401)
+        stats["resource_requests"] += 1
+        return web.Response(body=body, content_type="application/json")
+
     async def token(request: web.Request) -> web.Response:
         form = await request.post()
         if form.get("grant_type") == "refresh_token":
@@ -63,6 +73,7 @@ def _app() -> web.Application:
 
     app = web.Application()
     app.router.add_get("/resource", resource)
+    app.router.add_get("/dpop-resource", dpop_resource)
     app.router.add_post("/token", token)
     app.router.add_get("/stats", get_stats)
     app.router.add_post("/reset", reset)

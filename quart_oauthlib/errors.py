@@ -32,7 +32,14 @@ is one of these::
     │       ├── IDTokenIssuedAtError           ``iat`` in the future, or too long ago
     │       ├── IDTokenAuthTimeError           ``auth_time`` older than the ``max_age`` asked for
     │       ├── IDTokenNonceError              ``nonce`` missing or not the one we sent
-    │       └── IDTokenHashError               ``at_hash`` / ``c_hash`` missing or wrong
+    │       ├── IDTokenHashError               ``at_hash`` / ``c_hash`` missing or wrong
+    │       └── RefreshIDTokenError            a refresh's ID token: other iss/sub/nonce (§12.2)
+    │   ├── PushedAuthorizationError           RFC 9126: the PAR endpoint refused the request
+    │   │   └── PushedAuthorizationRateLimited   429, with ``retry_after``
+    │   ├── DPoPError                          RFC 9449: a bearer token where DPoP was asked
+    │   └── LogoutTokenError                   a back-channel logout token failed one check
+    │       └── LogoutTokenReplayError         its ``jti`` was seen before
+    ├── FAPI2ProfileError (ConfigurationError) a setting contradicts FAPI 2.0 (names the key)
     ├── VerifierMissing (ValueError)           OAuth 1: no verifier for the access token
     └── DeadlineExceededError (TimeoutError)     a token request took longer than allowed
 
@@ -70,7 +77,14 @@ __all__ = [
     "IDTokenMalformedError",
     "IDTokenNonceError",
     "IDTokenSignatureError",
+    "DPoPError",
+    "FAPI2ProfileError",
     "IssuerMismatchError",
+    "LogoutTokenError",
+    "LogoutTokenReplayError",
+    "PushedAuthorizationError",
+    "PushedAuthorizationRateLimited",
+    "RefreshIDTokenError",
     "JWKSError",
     "ProviderError",
     "QuartOAuthlibError",
@@ -307,6 +321,71 @@ class IDTokenHashError(IDTokenError):
     A hash is required where the flow requires it (implicit and hybrid), and
     checked wherever it is present.
     """
+
+
+class RefreshIDTokenError(IDTokenError):
+    """An ID token from a refresh is not about the original login (OIDC Core §12.2).
+
+    Its ``iss`` or ``sub`` differs from the original ID token's, or it carries a
+    ``nonce`` other than the original one. The refreshed token must not be used.
+    """
+
+
+class PushedAuthorizationError(ProviderError):
+    """The pushed authorization request endpoint (RFC 9126) refused the request.
+
+    ``error``, ``description`` and ``uri`` hold the RFC 6749 error fields the
+    endpoint answered (``invalid_request``, ``invalid_client`` ...), and
+    ``status`` its HTTP status (400, 401 ...).
+    """
+
+
+class PushedAuthorizationRateLimited(PushedAuthorizationError):  # noqa: N818 -- reads as a state
+    """The PAR endpoint answered 429 Too Many Requests (RFC 9126 §2.3).
+
+    Attributes:
+        retry_after: Seconds to wait before pushing again, from ``Retry-After``
+            (None when the header is absent or not a number of seconds).
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **fields: Any):
+        super().__init__(message, **fields)
+        self.retry_after = retry_after
+
+
+class DPoPError(ProviderError):
+    """DPoP (RFC 9449) could not be used as asked.
+
+    Raised when a session that asked for sender-constrained tokens gets another
+    ``token_type``: a bearer token would silently lose the binding. (A server
+    that asks for a new nonce again after the one retry is answered as it
+    answered: the token endpoint's ``use_dpop_nonce`` error raises oauthlib's
+    error class, a resource server's 401 is the response.)
+    """
+
+
+class LogoutTokenError(ProviderError):
+    """A back-channel logout token failed one check (OIDC Back-Channel Logout 1.0 §2.6).
+
+    The message names the check; it never quotes the token. The receiver must
+    answer 400 and log nobody out.
+    """
+
+
+class LogoutTokenReplayError(LogoutTokenError):
+    """The logout token's ``jti`` was already used: a replay."""
+
+
+class FAPI2ProfileError(ConfigurationError):
+    """A setting contradicts the FAPI 2.0 Security Profile.
+
+    Attributes:
+        key: The settings key at fault (``"par"``, ``"token_endpoint_auth_method"`` ...).
+    """
+
+    def __init__(self, message: str, *, key: str):
+        super().__init__(message)
+        self.key = key
 
 
 class VerifierMissing(QuartOAuthlibError, ValueError):  # noqa: N818 -- requests-oauthlib name

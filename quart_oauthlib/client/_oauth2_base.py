@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import aiohttp
 from oauthlib.common import generate_token
@@ -26,9 +26,10 @@ from ._oauth2_grant import (
     scope_string,
     stored_credentials,
 )
+from ._provider_call import call_provider
 from ._session_base import BaseSession
 from ._single_flight import SingleFlight
-from ._token_endpoint import TokenResponse
+from ._token_endpoint import TokenResponse, check_answer
 from ._transport import (
     BasicCredentials,
     RequestContext,
@@ -44,6 +45,12 @@ from .oauth2_auth import (
     is_expired,
     load_token,
 )
+
+if TYPE_CHECKING:
+    from .client_auth import ClientAuthentication, ClientAuthMethod
+    from .dpop import DPoPAuth, DPoPKey
+    from .jose_keys import PrivateKeySource
+    from .par import PushedAuthorization
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -88,6 +95,11 @@ class OAuth2SessionBase(BaseSession):
         pkce: PKCEMethod | None = None,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
         session: aiohttp.ClientSession | None = None,
+        token_endpoint_auth_method: ClientAuthMethod | None = None,
+        client_jwk: PrivateKeySource | None = None,
+        issuer: str | None = None,
+        dpop: bool | DPoPKey | PrivateKeySource | None = None,
+        request_object: bool = False,
         **kwargs: Any,
     ):
         super().__init__(session, kwargs)
@@ -114,6 +126,73 @@ class OAuth2SessionBase(BaseSession):
         self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
             name: [] for name in _HOOK_TYPES
         }
+        self._client_auth: ClientAuthentication | None = None
+        self._issuer = issuer
+        self.request_object = request_object
+        #: The last pushed authorization request's ``request_uri`` and expiry (RFC 9126).
+        self.pushed_authorization: PushedAuthorization | None = None
+        self._dpop: DPoPKey | None = None
+        self._dpop_auth: DPoPAuth | None = None
+        self._setup_modern_client(token_endpoint_auth_method, client_jwk, dpop)
+
+    def _setup_modern_client(
+        self,
+        method: ClientAuthMethod | None,
+        client_jwk: PrivateKeySource | None,
+        dpop: bool | DPoPKey | PrivateKeySource | None,
+    ) -> None:
+        """Client authentication, DPoP and request objects: imported only when used."""
+        if method is None and client_jwk is not None:
+            method = "private_key_jwt"
+        if method is not None:
+            from .client_auth import ClientAuthentication
+
+            self._client_auth = ClientAuthentication(
+                method,
+                self.client_id or "",
+                client_secret=self.client_secret,
+                client_jwk=client_jwk,
+                issuer=self.issuer,
+            )
+        if dpop is not None and dpop is not False:
+            from .dpop import DPoPAuth, DPoPKey
+
+            self._dpop = DPoPKey.coerce(dpop)
+            self._dpop_auth = DPoPAuth(self._dpop)
+        if self.request_object and (self._client_auth is None or not self.signing_key):
+            raise ConfigurationError(
+                "request_object=True signs with the client's private key: "
+                "pass client_jwk= (and token_endpoint_auth_method='private_key_jwt')."
+            )
+
+    @property
+    def issuer(self) -> str | None:
+        """The provider's issuer: the ``aud`` of client assertions and request objects.
+
+        Set it once discovery has told it, if it was not known at construction.
+        """
+        return self._issuer
+
+    @issuer.setter
+    def issuer(self, value: str | None) -> None:
+        self._issuer = value
+        if self._client_auth is not None:
+            self._client_auth.issuer = value
+
+    @property
+    def client_authentication(self) -> ClientAuthentication | None:
+        """How the client authenticates, when ``token_endpoint_auth_method`` was given."""
+        return self._client_auth
+
+    @property
+    def dpop_key(self) -> DPoPKey | None:
+        """The DPoP key when the session uses DPoP (RFC 9449), else None."""
+        return self._dpop
+
+    @property
+    def signing_key(self) -> Any:
+        """The client's private key (``client_jwk``), or None."""
+        return None if self._client_auth is None else self._client_auth.signing_key
 
     # -- attributes ------------------------------------------------------
 
@@ -255,7 +334,17 @@ class OAuth2SessionBase(BaseSession):
             hooks = self.compliance_hook["protected_request"]
             for hook in hooks:
                 str_url, send_headers, data = await maybe_await(hook(str_url, send_headers, data))
-            url, send_headers, data = add_token(self._client, method, str_url, send_headers, data)
+            if self._dpop_auth is not None:
+                send_headers["Authorization"] = f"DPoP {self._client.access_token}"
+                url = str_url
+            else:
+                url, send_headers, data = add_token(
+                    self._client, method, str_url, send_headers, data
+                )
+        if self._dpop_auth is not None and "middlewares" not in kwargs:
+            # Per-request middlewares replace the session's: keep those it has.
+            session_middlewares = getattr(self._http.session, "_middlewares", ())
+            kwargs = {**kwargs, "middlewares": (*session_middlewares, self._dpop_auth)}
         response = await self._http.session.request(
             method, url, data=data, headers=send_headers, **kwargs
         )
@@ -362,4 +451,42 @@ class OAuth2SessionBase(BaseSession):
         )
 
     def _parse_token(self, response: TokenResponse) -> Token:
+        if self._dpop is not None:
+            from .dpop import check_dpop_answer
+
+            check_answer(response, token_types=("Bearer", "DPoP"))
+            check_dpop_answer(response)
+            return parse_token(
+                self._client, response, scope_string(self.scope), token_types=("DPoP",)
+            )
         return parse_token(self._client, response, scope_string(self.scope))
+
+    async def _post_to_provider(
+        self,
+        method: str,
+        url: str,
+        *,
+        form: dict[str, str],
+        headers: dict[str, str],
+        as_query: bool = False,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        request_options: dict[str, Any] | None = None,
+        dpop: bool = True,
+    ) -> TokenResponse:
+        """Send a form to the provider with the client's authentication and DPoP proof.
+
+        Without ``token_endpoint_auth_method`` the form and headers already hold
+        the credentials (the requests-oauthlib way), and are sent as they are.
+        """
+        return await call_provider(
+            self._http.session,
+            method,
+            url,
+            form=form,
+            headers=headers,
+            as_query=as_query,
+            timeout=timeout,
+            request_options=request_options,
+            client_auth=self._client_auth,
+            dpop=self._dpop if dpop else None,
+        )

@@ -5,6 +5,7 @@ how the client authenticates, where the code comes from, how an answer becomes a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from oauthlib.oauth2 import (
@@ -106,12 +107,18 @@ def stored_credentials(
     return None
 
 
-def parse_token(client: Client, response: TokenResponse, scope: str | None) -> Token:
+def parse_token(
+    client: Client,
+    response: TokenResponse,
+    scope: str | None,
+    token_types: Iterable[str] | None = None,
+) -> Token:
     """Turn a token endpoint's answer into a token, through the oauthlib client.
 
-    The client's own token is replaced only when the answer holds a usable token.
+    The client's own token is replaced only when the answer holds a usable token
+    of one of ``token_types`` (by default those the oauthlib client can use).
     """
-    check_answer(response, token_types=client.token_types)
+    check_answer(response, token_types=client.token_types if token_types is None else token_types)
     try:
         client.parse_request_body_response(response.text, scope=scope)
     except Warning as changed:

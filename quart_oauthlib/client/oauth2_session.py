@@ -30,7 +30,6 @@ from ._oauth2_grant import (
     check_password_grant,
     scope_string,
 )
-from ._token_endpoint import post_form
 from ._transport import (
     BasicCredentials,
     authorization_from,
@@ -76,6 +75,19 @@ class OAuth2Session(OAuth2SessionBase):
         pkce: ``"S256"`` (recommended) or ``"plain"`` to use PKCE (RFC 7636).
         refresh_margin: Refresh this many seconds before the token expires.
         session: An ``aiohttp.ClientSession`` to borrow (it stays yours to close).
+        token_endpoint_auth_method: How the client authenticates on every call to
+            the provider (token, refresh, PAR, revocation, introspection):
+            ``client_secret_basic``, ``client_secret_post``, ``client_secret_jwt``,
+            ``private_key_jwt``, ``tls_client_auth`` or ``none``. None keeps the
+            requests-oauthlib behaviour (Basic, or the id in the body).
+        client_jwk: The client's private key for ``private_key_jwt`` and request
+            objects: a JWK dict or ``(pem_path, kid)``. Implies ``private_key_jwt``.
+        issuer: The provider's issuer: the ``aud`` of client assertions and
+            request objects.
+        dpop: True (a new ES256 key), a :class:`~quart_oauthlib.client.dpop.DPoPKey`
+            or a private JWK: DPoP-bound tokens (RFC 9449).
+        request_object: Sign the authorization request with ``client_jwk`` (JAR,
+            RFC 9101).
         **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
     """
 
@@ -104,10 +116,45 @@ class OAuth2Session(OAuth2SessionBase):
                 if self._pkce == "plain"
                 else self._client.create_code_challenge(self._code_verifier, self._pkce)
             )
+        if self._dpop is not None:
+            kwargs.setdefault("dpop_jkt", self._dpop.thumbprint)  # binds the code (RFC 9449 §10)
         uri: str = self._client.prepare_request_uri(
             url, redirect_uri=self.redirect_uri, scope=self.scope, state=state, **kwargs
         )
+        if self.request_object:
+            from .par import signed_request_url
+
+            uri = signed_request_url(self, uri)
         return uri, state
+
+    async def push_authorization_request(
+        self,
+        par_endpoint: str,
+        authorization_url: str,
+        state: str | None = None,
+        *,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        **kwargs: Any,
+    ) -> tuple[str, str]:
+        """Push the authorization request to the provider (PAR, RFC 9126) and build the URL.
+
+        The parameters :meth:`authorization_url` would put in the URL (with PKCE,
+        ``dpop_jkt``, and as a signed request object when ``request_object`` is
+        on) are posted to ``par_endpoint``, authenticated like a token request.
+        The URL returned carries only ``client_id`` and the ``request_uri``.
+        The ``request_uri`` expires: :attr:`pushed_authorization` says when.
+
+        Returns:
+            ``(authorization_url, state)``
+
+        Raises:
+            PushedAuthorizationError: The endpoint answered 400, 401 or another
+                error (``error``, ``description``, ``uri`` and ``status`` set).
+            PushedAuthorizationRateLimited: It answered 429 (``retry_after`` set).
+        """
+        from .par import push
+
+        return await push(self, par_endpoint, authorization_url, state, timeout, kwargs)
 
     def token_from_fragment(
         self, authorization_response: str | URL | aiohttp.ClientResponse
@@ -211,9 +258,16 @@ class OAuth2Session(OAuth2SessionBase):
         if password is not None:
             kwargs["password"] = password
 
-        authorization, include_client_id = self._client_authentication(
-            auth, include_client_id, client_secret
-        )
+        if self._client_auth is not None:
+            # token_endpoint_auth_method decides; applied per attempt by _post_to_provider.
+            if client_secret is not None:
+                self._client_auth.client_secret = client_secret
+            authorization, include_client_id = None, False
+            client_secret = None
+        else:
+            authorization, include_client_id = self._client_authentication(
+                auth, include_client_id, client_secret
+            )
         if include_client_id and client_secret is not None:
             kwargs["client_secret"] = client_secret
         prepared = self._client.prepare_request_body(
@@ -240,8 +294,7 @@ class OAuth2Session(OAuth2SessionBase):
             )
         as_query = "params" in request_kwargs
         form = request_kwargs.get("params" if as_query else "data") or {}
-        response = await post_form(
-            self.http,
+        response = await self._post_to_provider(
             method,
             token_url,
             form=form,
@@ -290,7 +343,9 @@ class OAuth2Session(OAuth2SessionBase):
         if not refresh_token:
             raise ValueError("No refresh token: pass refresh_token= or set a token that has one.")
         authorization = authorization_from(auth)
-        if authorization is None and "client_secret" not in kwargs:
+        if self._client_auth is not None:
+            authorization = None  # token_endpoint_auth_method decides
+        elif authorization is None and "client_secret" not in kwargs:
             authorization = self._stored_credentials(kwargs)
         prepared = self._client.prepare_refresh_body(
             body=body, refresh_token=refresh_token, scope=scope_string(self.scope), **kwargs
@@ -302,8 +357,7 @@ class OAuth2Session(OAuth2SessionBase):
             token_url, send_headers, prepared = await maybe_await(
                 hook(token_url, send_headers, prepared)
             )
-        response = await post_form(
-            self.http,
+        response = await self._post_to_provider(
             "POST",
             token_url,
             form=dict(parse_qsl(prepared, keep_blank_values=True)),

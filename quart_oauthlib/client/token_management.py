@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import ssl
 from collections.abc import Mapping
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiohttp
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error, raise_from_error
@@ -26,6 +26,9 @@ from ._transport import (
     require_secure_transport,
     ssl_option,
 )
+
+if TYPE_CHECKING:
+    from .client_auth import ClientAuthentication
 
 
 class OAuth2Session(Protocol):
@@ -46,6 +49,22 @@ class OAuth2Session(Protocol):
 
     @property
     def http(self) -> aiohttp.ClientSession: ...
+
+    @property
+    def client_authentication(self) -> ClientAuthentication | None: ...
+
+    async def _post_to_provider(
+        self,
+        method: str,
+        url: str,
+        *,
+        form: dict[str, str],
+        headers: dict[str, str],
+        as_query: bool = False,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+        request_options: dict[str, Any] | None = None,
+        dpop: bool = True,
+    ) -> TokenResponse: ...
 
 
 __all__ = ["TokenTypeHint", "introspect_token", "revoke_token"]
@@ -163,6 +182,20 @@ async def _call(
     if token_type_hint:
         form["token_type_hint"] = token_type_hint
     headers = {"Accept": "application/json"}
+    options: dict[str, Any] = {}
+    if ssl_context is not None:
+        options["ssl"] = ssl_option(ssl_context=ssl_context)
+    if session.client_authentication is not None and auth is None:
+        # token_endpoint_auth_method: the same authentication as every provider call.
+        return await session._post_to_provider(  # noqa: SLF001 -- the session's own helper
+            "POST",
+            url,
+            form=form,
+            headers=headers,
+            timeout=timeout,
+            request_options=options,
+            dpop=False,
+        )
     authorization = authorization_from(auth)
     # One authentication method only (RFC 6749 §2.3): a client_secret in the
     # form (client_secret_post) means no Basic header.
@@ -179,9 +212,6 @@ async def _call(
         headers["Authorization"] = authorization
     elif session.client_id:
         form.setdefault("client_id", session.client_id)  # a public client identifies itself
-    options: dict[str, Any] = {}
-    if ssl_context is not None:
-        options["ssl"] = ssl_option(ssl_context=ssl_context)
     return await post_form(
         session.http,
         "POST",

@@ -25,6 +25,7 @@ import quart_oauthlib
 NAMESPACES = (
     "quart_oauthlib",
     "quart_oauthlib.client.oidc",
+    "quart_oauthlib.client.dpop",
     "quart_oauthlib.compliance_fixes",
     "quart_oauthlib.storage",
     "quart_oauthlib.storage.sqla",

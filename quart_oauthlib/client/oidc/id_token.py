@@ -335,13 +335,19 @@ def _verify(signed: jws.CompactSignature, key: Key, alg: str) -> None:
 
 
 def _payload(signed: jws.CompactSignature) -> dict[str, Any]:
+    claims = _payload_any(signed)
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise IDTokenMalformedError("The ID token has no sub.")
+    return claims
+
+
+def _payload_any(signed: jws.CompactSignature) -> dict[str, Any]:
+    """The payload as a JSON object, with no claim required (logout tokens may lack sub)."""
     try:
         claims = json.loads(signed.payload)
     except ValueError as exc:
         raise IDTokenMalformedError("The ID token's payload is not JSON.") from exc
     if not isinstance(claims, dict):
         raise IDTokenMalformedError("The ID token's payload is not a JSON object.")
-    sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub:
-        raise IDTokenMalformedError("The ID token has no sub.")
     return claims
