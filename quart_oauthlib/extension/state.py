@@ -18,19 +18,16 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, cast
 
 import aiohttp
 from quart import Quart, current_app, g, session
 
 from ..errors import ConfigurationError
-from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token, TokenStore, store_lock
 from .flow_state import FlowStore
-
-if TYPE_CHECKING:
-    from .flows.oidc import Discovered
+from .provider import Provider
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -74,7 +71,7 @@ def request_cache() -> RequestCache:
 class OAuthState:
     """Everything the extension knows about one app, resolved once at ``init_app``."""
 
-    providers: dict[str, ProviderConfig]
+    providers: dict[str, Provider]
     store: TokenStore
     flows: FlowStore
     redirect_to: str
@@ -88,11 +85,9 @@ class OAuthState:
         default_factory=OrderedDict
     )
     warned: set[str] = field(default_factory=set)
-    #: Discovered OpenID providers by name (see ``_oidc_flow``), filled on first use.
-    openid: dict[str, Discovered] = field(default_factory=dict)
 
-    def provider(self, name: str) -> ProviderConfig:
-        """The config of provider ``name``, or a clear error."""
+    def provider(self, name: str) -> Provider:
+        """Provider ``name`` (settings, metadata, flow), or a clear error."""
         try:
             return self.providers[name]
         except KeyError:
