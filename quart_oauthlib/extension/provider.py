@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import time
 from collections.abc import Mapping
 from typing import Final
 
@@ -31,6 +32,12 @@ __all__ = ["Provider", "flow_for"]
 
 log = logging.getLogger("quart_oauthlib")
 
+
+def _monotonic() -> float:
+    """The metadata cache's clock (a module function, so tests can move time forward)."""
+    return time.monotonic()
+
+
 _OIDC_DOCUMENT: Final = "/.well-known/openid-configuration"
 
 
@@ -38,7 +45,7 @@ def flow_for(settings: ProviderConfig) -> Flow:
     """The login flow a provider's settings call for (one instance per provider)."""
     if settings.version == 1:
         return OAuth1Flow()
-    if settings.server_metadata_url is not None or settings.openid:
+    if settings.server_metadata_url is not None:
         return OpenIDFlow()
     return OAuth2Flow()
 
@@ -63,10 +70,11 @@ class Provider:
         self._discovery: ProviderDiscovery | TenantDiscovery | None = None
         url, issuer = settings.server_metadata_url, settings.issuer
         if url is not None:
+            clock = lambda: _monotonic()  # noqa: E731 -- looked up at each call
             self._discovery = (
-                TenantDiscovery(url, issuer)
+                TenantDiscovery(url, issuer, clock=clock)
                 if issuer is not None and TENANT in issuer
-                else ProviderDiscovery(url, issuer=issuer)
+                else ProviderDiscovery(url, issuer=issuer, clock=clock)
             )
 
     def __repr__(self) -> str:
