@@ -377,8 +377,10 @@ _BOUND_KINDS: dict[str, type[BoundOAuth1Session] | type[BoundOAuth2Session]] = {
 }
 
 
-def bound_session(name: str) -> BoundSession:
+def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
     """The current request's session for provider ``name``.
+
+    ``state`` is the current app's, when the caller has it already.
 
     Raises:
         RuntimeError: Outside a request.
@@ -389,7 +391,8 @@ def bound_session(name: str) -> BoundSession:
             f"oauth[{name!r}] is bound to the user of the current request; use it inside a "
             "request, or build an OAuth2Session with the token yourself elsewhere."
         )
-    state = get_state()
+    if state is None:
+        state = get_state()
     provider = state.provider(name)
     cache = request_cache()
     bound: BoundSession | None = cache.sessions.get(name)

@@ -156,7 +156,7 @@ class QuartOAuth:
         state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
         if name.startswith("_") or state is None or name not in state.providers:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return bound_session(name)
+        return bound_session(name, state)
 
     def provider(self, name: str, app: Quart | None = None) -> ProviderConfig:
         """The checked configuration of provider ``name`` (of the current app by default)."""

@@ -162,10 +162,13 @@ class OAuthState:
 
     async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
         """The current user's token for ``provider`` (read once per request)."""
-        cache = request_cache().tokens
+        request = request_cache()  # once: each read through ``g`` costs
+        cache = request.tokens
         if provider in cache and not fresh:
             return cache[provider]
-        user = await self.user_id(create=False)
+        user = request.user_id
+        if user is None:
+            user = await self.user_id(create=False)
         token = await self.store.get(provider, user) if user is not None else None
         cache[provider] = token
         return token

@@ -108,10 +108,11 @@ class OAuth2Flow(Flow):
         if not token.get("access_token"):
             return False
         expires_at = token.get("expires_at")
-        expired = isinstance(expires_at, int | float) and expires_at <= time.time()
+        if not isinstance(expires_at, int | float) or expires_at > time.time():
+            return True
         # server_metadata_url: the refresh (token) URL comes with the metadata
-        can_refresh = bool(config.refresh_url or config.server_metadata_url)
-        return not expired or bool(token.get("refresh_token") and can_refresh)
+        can_refresh = config.refresh_url or config.server_metadata_url
+        return bool(token.get("refresh_token") and can_refresh)
 
     def _nonce(self, config: ProviderConfig) -> str | None:
         """The login's nonce, for flows whose answers carry one (OpenID)."""
