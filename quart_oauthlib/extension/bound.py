@@ -22,7 +22,7 @@ from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..storage.base import Token
-from .flows import oidc as _oidc_flow
+from .flows.oidc import userinfo as checked_userinfo
 from .flows.oidc_claims import stored_claims
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
@@ -123,7 +123,7 @@ class BoundOAuth2Session(OAuth2Session):
         """
         await self.load_token()
         config = await self._source.resolve(self._app_state.http_session())
-        return await _oidc_flow.userinfo(config, self, await self.id_token_claims())
+        return await checked_userinfo(config, self, await self.id_token_claims())
 
     async def profile(self) -> Profile:
         """The user's id, e-mail, name and avatar, the same record for every provider.
