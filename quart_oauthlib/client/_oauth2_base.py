@@ -42,7 +42,9 @@ from .oauth2_auth import (
     authorization_value,
     expires_at_of,
     is_expired,
+    lifetime_of,
     load_token,
+    margin_for,
 )
 
 log = logging.getLogger("quart_oauthlib")
@@ -108,6 +110,7 @@ class OAuth2SessionBase(BaseSession):
         self._code_verifier: str | None = None
         self._basic_client_auth = True
         self._expires_at: float | None = None
+        self._lifetime: float | None = None
         self.token = token or {}
         self._refresh: SingleFlight[Token] = SingleFlight()  # not SingleFlight[...](): slow
         self._last_fragment_url: URL | None = None
@@ -137,6 +140,7 @@ class OAuth2SessionBase(BaseSession):
     def token(self, value: Mapping[str, Any] | None) -> None:
         load_token(self._client, value)
         self._expires_at = expires_at_of(self._client.token)
+        self._lifetime = lifetime_of(self._client.token)
 
     @property
     def access_token(self) -> str | None:
@@ -215,7 +219,7 @@ class OAuth2SessionBase(BaseSession):
             str_url = str(url)
             if (
                 value is not None
-                and not is_expired(self._expires_at, self.refresh_margin)
+                and not is_expired(self._expires_at, self._margin())
                 and not self.compliance_hook["protected_request"]
                 and (str_url.startswith("https://") or is_secure_transport(str_url))
             ):
@@ -227,6 +231,10 @@ class OAuth2SessionBase(BaseSession):
         return RequestContext(
             self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
         )
+
+    def _margin(self) -> float:
+        """The refresh margin for the current token: scaled down for short-lived ones."""
+        return margin_for(self.refresh_margin, self._lifetime)
 
     def _token_ready(self) -> bool:
         """Whether the token to send is at hand without awaiting anything."""
@@ -247,7 +255,7 @@ class OAuth2SessionBase(BaseSession):
         send_headers = dict(headers) if headers else {}
         if not withhold_token and self._client.access_token:
             expires_at = self._expires_at
-            if expires_at is not None and expires_at - self.refresh_margin <= time.time():
+            if expires_at is not None and expires_at - self._margin() <= time.time():
                 await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
             str_url = str(url)
             if not str_url.startswith("https://"):
@@ -273,7 +281,7 @@ class OAuth2SessionBase(BaseSession):
             TokenUpdated: Refreshed, and no ``token_updater`` to hand it to.
             TokenRefreshError: The refresh failed; the old token is still set.
         """
-        if not is_expired(self._expires_at, self.refresh_margin):
+        if not is_expired(self._expires_at, self._margin()):
             return
         if not self.auto_refresh_url:
             raise TokenExpiredError()

@@ -74,7 +74,8 @@ class OAuth2Session(OAuth2SessionBase):
         client_secret: Kept so that refreshes and re-fetches authenticate
             without passing it again.
         pkce: ``"S256"`` (recommended) or ``"plain"`` to use PKCE (RFC 7636).
-        refresh_margin: Refresh this many seconds before the token expires.
+        refresh_margin: Refresh this many seconds before the token expires (at
+            most a quarter of its lifetime, so a short-lived token is usable).
         session: An ``aiohttp.ClientSession`` to borrow (it stays yours to close).
         **kwargs: Options for the ``aiohttp.ClientSession`` created otherwise.
     """
