@@ -28,7 +28,7 @@ from ._oauth2_grant import (
 )
 from ._session_base import BaseSession
 from ._single_flight import SingleFlight
-from ._token_endpoint import TokenResponse
+from ._token_endpoint import DEFAULT_TOKEN_TYPES, TokenResponse
 from ._transport import (
     BasicCredentials,
     RequestContext,
@@ -108,6 +108,9 @@ class OAuth2SessionBase(BaseSession):
         self.refresh_margin = refresh_margin
         self._pkce: PKCEMethod | None = pkce
         self._code_verifier: str | None = None
+        #: The token types this session can use (RFC 6749 §7.1); an answer with
+        #: another is refused at the exchange. DPoP support adds "DPoP" here.
+        self.token_types: set[str] = set(DEFAULT_TOKEN_TYPES)
         self._basic_client_auth = True
         self._expires_at: float | None = None
         self._lifetime: float | None = None
@@ -370,4 +373,4 @@ class OAuth2SessionBase(BaseSession):
         )
 
     def _parse_token(self, response: TokenResponse) -> Token:
-        return parse_token(self._client, response, scope_string(self.scope))
+        return parse_token(self._client, response, scope_string(self.scope), self.token_types)

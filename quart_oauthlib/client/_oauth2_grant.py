@@ -5,6 +5,7 @@ how the client authenticates, where the code comes from, how an answer becomes a
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from oauthlib.oauth2 import (
@@ -13,9 +14,12 @@ from oauthlib.oauth2 import (
     MismatchingStateError,
     WebApplicationClient,
 )
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from ._token_endpoint import TokenResponse, check_answer
+from ..errors import TokenResponseError
+from ._token_endpoint import DEFAULT_TOKEN_TYPES, TokenResponse, check_answer
 from ._transport import BasicCredentials, authorization_from, basic_authorization
+from .oauth2_auth import load_token
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -106,12 +110,42 @@ def stored_credentials(
     return None
 
 
-def parse_token(client: Client, response: TokenResponse, scope: str | None) -> Token:
+def parse_token(
+    client: Client,
+    response: TokenResponse,
+    scope: str | None,
+    token_types: Iterable[str] = DEFAULT_TOKEN_TYPES,
+) -> Token:
     """Turn a token endpoint's answer into a token, through the oauthlib client.
 
-    The client's own token is replaced only when the answer holds a usable token.
+    The client's own token is replaced only when the answer holds a usable token
+    of one of ``token_types`` (RFC 6749 §7.1: a type the client does not
+    understand is refused at the exchange, not at first use).
     """
-    check_answer(response, token_types=client.token_types)
+    check_answer(response, token_types=token_types)
+    previous = dict(client.token or {})
+    try:
+        _parse_into(client, response, scope)
+    except (OAuth2Error, Warning):
+        load_token(client, previous)
+        raise
+    except Exception as exc:
+        # check_answer refuses the shapes known to break oauthlib; anything else
+        # it trips over is still the provider's broken answer, not our bug.
+        load_token(client, previous)
+        raise TokenResponseError(
+            f"The token endpoint's answer could not be read as a token ({type(exc).__name__}).",
+            status=response.status,
+            content_type=response.content_type,
+        ) from exc
+    token: Token = dict(client.token)
+    granted_scope = token.get("scope")
+    if isinstance(granted_scope, list) and len(granted_scope) == 1 and "," in granted_scope[0]:
+        token["scope"] = [s for s in granted_scope[0].split(",") if s]  # GitHub's commas
+    return token
+
+
+def _parse_into(client: Client, response: TokenResponse, scope: str | None) -> None:
     try:
         client.parse_request_body_response(response.text, scope=scope)
     except Warning as changed:
@@ -123,8 +157,3 @@ def parse_token(client: Client, response: TokenResponse, scope: str | None) -> T
         log.info("The provider granted a different scope than requested.")
         client.token = granted
         client.populate_token_attributes(granted)
-    token: Token = dict(client.token)
-    granted_scope = token.get("scope")
-    if isinstance(granted_scope, list) and len(granted_scope) == 1 and "," in granted_scope[0]:
-        token["scope"] = [s for s in granted_scope[0].split(",") if s]  # GitHub's commas
-    return token
