@@ -170,8 +170,16 @@ class OAuth2SessionBase(BaseSession):
         self._code_verifier = value
 
     def new_state(self) -> str:
-        """Make (and remember) a fresh ``state`` for an authorization request."""
-        state = self.state() if callable(self.state) else generate_token()
+        """Make (and remember) the ``state`` for an authorization request.
+
+        The ``state`` given to the constructor when it is a string (as in
+        requests-oauthlib), a new one from it when it is a callable, or a
+        random one.
+        """
+        if isinstance(self.state, str):
+            state = self.state
+        else:
+            state = self.state() if callable(self.state) else generate_token()
         self._state = state
         return state
 

@@ -102,6 +102,10 @@ def stored_credentials(
     credentials to ``form`` and returns None.
     """
     if client_secret is None:
+        # A public client identifies itself in the body (RFC 6749 §3.2.1, §6);
+        # without it, a provider cannot tell whose refresh token this is.
+        if client_id:
+            form.setdefault("client_id", client_id)
         return None
     if basic and client_id:
         return basic_authorization(client_id, client_secret, form_encode=True)

@@ -146,7 +146,9 @@ async def post_form(
                 text=_decode(body, resp.charset),
             )
 
-    return await with_deadline(exchange(), deadline, "The token request")
+    return await with_deadline(
+        exchange(), deadline, "The token request", session_timeout=http.timeout
+    )
 
 
 def _decode(body: bytes, charset: str | None) -> str:

@@ -22,7 +22,7 @@ from .base import Token
 __all__ = ["JSONCodec", "LeaseTimeoutError", "TokenCodec", "hold_lease"]
 
 #: How long a lease lasts unless a store is told otherwise. Longer than the slowest
-#: refresh can take (the token request's 30 s deadline, DEFAULT_TOKEN_TIMEOUT), so that
+#: refresh can take (the token request's 10 s deadline, DEFAULT_TOKEN_TIMEOUT), so that
 #: it never expires while its holder still waits for the provider: another worker would
 #: then spend the same (rotating) refresh token.
 DEFAULT_LEASE_SECONDS: Final = 40.0
