@@ -43,7 +43,14 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
+from ._lease import (
+    DEFAULT_LEASE_SECONDS,
+    JSONCodec,
+    TokenCodec,
+    decode_row,
+    encode_row,
+    hold_lease,
+)
 from .base import BaseTokenStore, Token, _no_lock
 
 if TYPE_CHECKING:
@@ -129,13 +136,13 @@ class SQLTokenStore(BaseTokenStore):
                 # where a round trip is a thread hop, switching the mode costs more.)
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
             data = (await conn.execute(query)).scalar_one_or_none()
-        return self._decode(data, provider)
+        return self._decode(data, provider, user_id)
 
     async def set(self, provider: str, user_id: str, token: Mapping[str, Any]) -> None:
         """Store ``token`` (insert or replace), keeping any lease on the row."""
         expires_at = token.get("expires_at")
         values = {
-            "token": self.codec.encode(token),
+            "token": encode_row(self.codec, token, provider, user_id),
             "account_id": self._account_id(token),
             "expires_at": float(expires_at) if isinstance(expires_at, int | float) else None,
             "updated_at": time.time(),
@@ -228,11 +235,11 @@ class SQLTokenStore(BaseTokenStore):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _decode(self, data: str | None, provider: str) -> Token | None:
+    def _decode(self, data: str | None, provider: str, user_id: str) -> Token | None:
         if data is None:
             return None
         try:
-            return self.codec.decode(data)
+            return decode_row(self.codec, data, provider, user_id)
         except ValueError as exc:
             log.warning("quart_oauthlib: unreadable stored %r token ignored: %s", provider, exc)
             return None
