@@ -211,3 +211,35 @@ async def test_refresh_token_merges_auto_refresh_kwargs(provider: OAuth2Provider
         await oauth.refresh_token(provider.url("/token"))
     assert provider.token_requests[-1]["status"] == 200
     assert provider.token_requests[-1]["client_auth"] == "client_secret_post"
+
+
+async def test_a_raise_for_status_session_keeps_oauth1_refusals_typed(tls: TLS) -> None:
+    from quart_oauthlib import OAuth1Session, TokenRequestDenied
+    from tests.fake_provider.oauth1 import CALLBACK, CLIENT_KEY
+    from tests.fake_provider.oauth1 import running_provider as running_oauth1
+
+    async with running_oauth1(tls) as provider:
+        connector = aiohttp.TCPConnector(ssl=tls.client_context)
+        async with aiohttp.ClientSession(connector=connector, raise_for_status=True) as http:
+            oauth = OAuth1Session(
+                CLIENT_KEY, client_secret="wrong", callback_uri=CALLBACK, session=http
+            )
+            with pytest.raises(TokenRequestDenied) as caught:
+                await oauth.fetch_request_token(provider.url("/oauth/request_token"))
+    assert caught.value.status_code == 401
+    assert "oauth_signature" not in "".join(traceback.format_exception(caught.value))
+
+
+async def test_a_raise_for_status_session_keeps_key_set_errors_typed(tls: TLS) -> None:
+    from quart_oauthlib.client.oidc import JWKSCache
+    from quart_oauthlib.errors import JWKSError
+    from tests.fake_provider.oidc import running_oidc_provider
+
+    async with running_oidc_provider(tls) as provider:
+        provider.jwks_status = 500
+        connector = aiohttp.TCPConnector(ssl=tls.client_context)
+        async with aiohttp.ClientSession(connector=connector, raise_for_status=True) as http:
+            jwks = JWKSCache(f"{provider.issuer}/jwks")
+            with pytest.raises(JWKSError, match="status 500") as caught:
+                await jwks.get_key(http, "any", "RS256")
+    assert caught.value.status == 500
