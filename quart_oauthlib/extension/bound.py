@@ -17,7 +17,7 @@ from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
 
 from ..client.oauth1_session import OAuth1Session
-from ..client.oauth2_auth import expires_at_of, is_expired
+from ..client.oauth2_auth import token_expired
 from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
@@ -147,7 +147,7 @@ class BoundOAuth2Session(OAuth2Session):
     ) -> None:
         """Refresh an expiring token once per user, even across concurrent requests."""
         await self.load_token()
-        if not self.token or not is_expired(expires_at_of(self.token), self.refresh_margin):
+        if not self.token or not token_expired(self.token, self.refresh_margin):
             return
         await self._refresh_for_user(False, client_id, client_secret)
 

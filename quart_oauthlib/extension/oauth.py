@@ -26,6 +26,7 @@ import aiohttp
 from quart import Quart, current_app, has_app_context
 from quart.typing import ResponseReturnValue
 
+from ..client.tls import trust_store_with
 from ..errors import ConfigurationError
 from ..providers import PRESETS
 from ..providers.settings import ProviderConfig, ProviderSettings, resolve_provider
@@ -228,7 +229,7 @@ class QuartOAuth:
         bundle = _config(app, "OAUTH_CA_BUNDLE")
         if context is None and bundle:
             try:
-                context = ssl.create_default_context(cafile=str(bundle))
+                context = trust_store_with(bundle)
             except (OSError, ssl.SSLError) as exc:
                 raise ConfigurationError(
                     f"OAUTH_CA_BUNDLE: cannot load CA certificates from {bundle!r} ({exc})."

@@ -26,7 +26,14 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import ConfigurationError
-from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
+from ._lease import (
+    DEFAULT_LEASE_SECONDS,
+    JSONCodec,
+    TokenCodec,
+    decode_row,
+    encode_row,
+    hold_lease,
+)
 from .base import BaseTokenStore, Lease, Token, _no_lock
 
 if TYPE_CHECKING:
@@ -122,7 +129,8 @@ class RedisTokenStore(BaseTokenStore):
         if data is None:
             return None
         try:
-            return self.codec.decode(data.decode() if isinstance(data, bytes) else str(data))
+            text = data.decode() if isinstance(data, bytes) else str(data)
+            return decode_row(self.codec, text, provider, user_id)
         except ValueError as exc:
             log.warning("quart_oauthlib: unreadable stored %r token ignored: %s", provider, exc)
             return None
@@ -132,9 +140,10 @@ class RedisTokenStore(BaseTokenStore):
         ttl = self.ttl(token)
         key = self.key(provider, user_id)
         if ttl is None:
-            await self.client().set(key, self.codec.encode(token))
+            await self.client().set(key, encode_row(self.codec, token, provider, user_id))
         else:
-            await self.client().set(key, self.codec.encode(token), px=max(1, int(ttl * 1000)))
+            data = encode_row(self.codec, token, provider, user_id)
+            await self.client().set(key, data, px=max(1, int(ttl * 1000)))
 
     async def delete(self, provider: str, user_id: str) -> None:
         """Forget the token (no error when there is none)."""
@@ -178,7 +187,8 @@ class RedisTokenStore(BaseTokenStore):
         if data is None:
             return None
         try:
-            return self.codec.decode(data.decode() if isinstance(data, bytes) else str(data))
+            text = data.decode() if isinstance(data, bytes) else str(data)
+            return decode_row(self.codec, text, lease.provider, lease.user_id)
         except ValueError as exc:
             log.warning(
                 "quart_oauthlib: unreadable stored %r token ignored: %s", lease.provider, exc
@@ -195,7 +205,7 @@ class RedisTokenStore(BaseTokenStore):
         else:
             ttl = self.ttl(token)
             ms = 0 if ttl is None else max(1, int(ttl * 1000))
-            args = (lease.seen, self.codec.encode(token), ms)
+            args = (lease.seen, encode_row(self.codec, token, lease.provider, lease.user_id), ms)
         return bool(await self.client().eval(_WRITE_IF_UNCHANGED, 1, key, *args))
 
     def ttl(self, token: Mapping[str, Any]) -> float | None:
