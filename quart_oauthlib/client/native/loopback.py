@@ -36,6 +36,8 @@ BrowserOpener = Callable[[str], "Awaitable[Any] | Any"]
 
 LOOPBACK_HOST: Final = "127.0.0.1"
 DEFAULT_LOGIN_TIMEOUT: Final = 300.0
+#: Seconds an ``open_browser`` still running after the callback may take to finish.
+_BROWSER_GRACE: Final = 2.0
 _HEADERS: Final = {
     # The page is answered to a URL holding the code: keep it out of caches and
     # out of the Referer of anything the page could load (it loads nothing).
@@ -92,12 +94,17 @@ class LoopbackListener:
         self._result = loop.create_future()
         app = web.Application()
         app.router.add_get(self._path, self._callback)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # A short graceful shutdown: the one answer is sent before we close.
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, shutdown_timeout=1.0)
         await runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
+            # As asyncio's own servers do: the port can be listened on again at once,
+            # while the browser's closed connections linger in TIME_WAIT. (On POSIX this
+            # never lets two sockets listen on one port.)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((LOOPBACK_HOST, self._port))
-            site = web.SockSite(runner, sock, shutdown_timeout=1.0)
+            site = web.SockSite(runner, sock)
             await site.start()
         except BaseException:
             sock.close()
@@ -224,6 +231,7 @@ async def login_with_browser(
     state = session.new_state()
     saved_redirect_uri, saved_pkce = session.redirect_uri, session._pkce
     browser: asyncio.Task[None] | None = None
+    grace = 0.0
     try:
         async with LoopbackListener(state, port=port, path=redirect_path) as listener:
             session.redirect_uri = listener.redirect_uri
@@ -238,17 +246,20 @@ async def login_with_browser(
             )
             browser = asyncio.create_task(_open(opener, url))
             params = await listener.wait(timeout)
+            grace = _BROWSER_GRACE  # let the browser show the page it was just sent
         # The state was checked by the listener; oauthlib's own parser would
         # refuse the callback for being http (loopback is the exception, §8.3).
         return await session.fetch_token(token_url, code=params["code"], **fetch_token_kwargs)
     finally:
         session.redirect_uri, session._pkce = saved_redirect_uri, saved_pkce
         if browser is not None:
-            await _settle(browser)
+            await _settle(browser, grace)
 
 
-async def _settle(browser: asyncio.Task[None]) -> None:
-    """Stop the browser task if it is still running; a failure there is only logged."""
+async def _settle(browser: asyncio.Task[None], grace: float) -> None:
+    """Stop the browser task if it still runs after ``grace`` seconds; its failure is logged."""
+    if grace > 0 and not browser.done():
+        await asyncio.wait([browser], timeout=grace)
     if not browser.done():
         browser.cancel()
     await asyncio.wait([browser])  # never raises the task's error; our own cancellation does
