@@ -310,6 +310,8 @@ class OAuth2Session(OAuth2SessionBase):
         authorization = authorization_from(auth)
         if authorization is None and "client_secret" not in kwargs:
             authorization = self._stored_credentials(kwargs)
+        if authorization is None and self.client_secret is None and self.client_id:
+            kwargs.setdefault("client_id", self.client_id)  # a public client (RFC 6749 §3.2.1)
         prepared = self._client.prepare_refresh_body(
             body=body, refresh_token=refresh_token, scope=scope_string(self.scope), **kwargs
         )

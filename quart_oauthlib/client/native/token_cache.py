@@ -226,8 +226,12 @@ class TokenCache:
                 f"The token cache {self.path} cannot be read: {exc.strerror}.",
                 path=str(self.path),
             ) from None
+        try:
+            self._check_safe(os.fstat(fd))  # of the file opened, not of whatever the path is now
+        except BaseException:
+            os.close(fd)
+            raise
         with open(fd, encoding="utf-8") as file:
-            self._check_safe(os.fstat(file.fileno()))
             try:
                 document = json.load(file)
             except (ValueError, UnicodeDecodeError):
