@@ -57,6 +57,12 @@ class NativeProvider:
     def url(self, path: str) -> str:
         return self.issuer + path
 
+    def issue_access_token(self) -> str:
+        """Mint an access token directly (a subject token for exchange tests)."""
+        token = secrets.token_urlsafe(16)
+        self.access_tokens.add(token)
+        return token
+
     def grants(self, grant_type: str) -> list[MultiDict[str]]:
         return [form for form in self.forms if form.get("grant_type") == grant_type]
 
