@@ -85,6 +85,22 @@ class TokenCache:
         entry = self._read().get(cache_key(issuer, client_id, scope))
         return dict(entry) if isinstance(entry, Mapping) else None
 
+    def find(self, issuer: str, client_id: str) -> list[tuple[str, Token]]:
+        """Every cached login of this client at this issuer, as ``(scope, token)`` pairs.
+
+        Raises:
+            TokenCacheError: The file is corrupt or unsafe.
+        """
+        found = []
+        for key, entry in self._read().items():
+            try:
+                key_issuer, key_client, scope = json.loads(key)
+            except (ValueError, TypeError):
+                continue
+            if (key_issuer, key_client) == (issuer, client_id) and isinstance(entry, Mapping):
+                found.append((str(scope), dict(entry)))
+        return found
+
     def set(
         self,
         issuer: str,
@@ -105,15 +121,28 @@ class TokenCache:
         with self._locked_sync():
             self._write_entry(cache_key(issuer, client_id, scope), None)
 
+    async def store(
+        self,
+        issuer: str,
+        client_id: str,
+        scope: str | Sequence[str] | None,
+        token: Mapping[str, Any],
+    ) -> None:
+        """Save the token of this login, waiting for other writers without blocking the loop.
+
+        Raises:
+            TokenCacheError: The file is corrupt or unsafe; it is left as it was.
+        """
+        async with self._locked():
+            self._write_entry(cache_key(issuer, client_id, scope), dict(token))
+
     def updater(
         self, issuer: str, client_id: str, scope: str | Sequence[str] | None
     ) -> TokenUpdater:
         """A ``token_updater`` for a session: each refreshed token is saved here."""
-        key = cache_key(issuer, client_id, scope)
 
         async def save(token: Token) -> None:
-            async with self._locked():
-                self._write_entry(key, dict(token))
+            await self.store(issuer, client_id, scope, token)
 
         return save
 
