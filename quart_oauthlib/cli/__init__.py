@@ -1,9 +1,8 @@
 """``python -m quart_oauthlib``: log in from a terminal, and hand scripts a fresh token.
 
-::
-
-    python -m quart_oauthlib login google --client-id ID
-    curl -H "Authorization: Bearer $(python -m quart_oauthlib token google --client-id ID)" ...
+``python -m quart_oauthlib login google --client-id ID`` signs in once; then
+``python -m quart_oauthlib token google --client-id ID`` prints a fresh access
+token for another program's ``Authorization`` header.
 
 Progress goes to stderr; ``token`` prints the access token alone on stdout.
 Errors are one line on stderr, with exit status 1 (2 for a wrong command line).

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import fcntl
 import json
 import logging
 import os
@@ -33,6 +32,11 @@ from ...errors import (
     TokenRefreshError,
 )
 from ..oauth2_auth import DEFAULT_REFRESH_MARGIN
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: the cache raises TokenCacheError on use
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session, Token, TokenUpdater
@@ -63,8 +67,8 @@ class TokenCache:
     Example::
 
         cache = TokenCache("~/.config/my-tool/tokens.json")
-        async with OAuth2Session(CLIENT_ID, scope=["openid"]) as session:
-            await cache.get_or_login(session, token_url=TOKEN_URL, authorization_url=AUTH_URL)
+        async with OAuth2Session(client_id, scope=["openid"]) as session:
+            await cache.get_or_login(session, token_url=token_url, authorization_url=auth_url)
     """
 
     def __init__(self, path: str | os.PathLike[str]):
@@ -322,6 +326,11 @@ class TokenCache:
             raise
 
     def _open_lock(self) -> int:
+        if fcntl is None:
+            raise TokenCacheError(
+                "The token cache needs POSIX file locks (Linux, macOS, BSD).",
+                path=str(self.path),
+            )
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:
             return os.open(
