@@ -252,3 +252,20 @@ async def test_resource_is_sent_on_both_requests(provider: NativeProvider, tls: 
         )
     assert provider.forms[0].getall("resource") == resources
     assert provider.grants(DEVICE_GRANT)[0].getall("resource") == resources
+
+
+async def test_a_broken_connection_backs_off_and_polls_on(
+    provider: NativeProvider, tls: TLS
+) -> None:
+    provider.device_script = ["authorization_pending", "drop", "ok"]
+    fake = FakeTime()
+    async with session(tls, provider) as oauth:
+        token = await oauth.device_login(
+            provider.url("/device"),
+            provider.url("/token"),
+            on_code=lambda *a: None,
+            clock=fake.clock,
+            sleep=fake.sleep,
+        )
+    assert token["access_token"] in provider.access_tokens
+    assert fake.sleeps == [2, 2, 4]  # doubled after the broken connection

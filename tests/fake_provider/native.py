@@ -42,7 +42,8 @@ class NativeProvider:
     client_secret: str | None = None  # None: a public client
     issuer: str = ""
     access_token_lifetime: int = 3600
-    #: Answers to the device-code polls, in order; "ok" issues the token.
+    #: Answers to the device-code polls, in order: an error code, "ok" (the token), or
+    #: "drop" (the connection closes without an answer).
     device_script: list[str] = field(default_factory=lambda: ["ok"])
     device_interval: int | None = 1
     initial_access_token: str | None = None
@@ -53,6 +54,7 @@ class NativeProvider:
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> challenge, uri
     device_codes: set[str] = field(default_factory=set)
     fail_refresh_with: str | None = None
+    _request: web.Request | None = None
 
     def url(self, path: str) -> str:
         return self.issuer + path
@@ -128,6 +130,7 @@ class NativeProvider:
         return web.json_response(answer)
 
     async def _token(self, request: web.Request) -> web.Response:
+        self._request = request
         form = await self._form(request)
         if not self._client_ok(request, form):
             return web.json_response({"error": "invalid_client"}, status=401)
@@ -191,6 +194,10 @@ class NativeProvider:
         if form.get("device_code") not in self.device_codes:
             return _error("invalid_grant")
         step = self.device_script.pop(0) if self.device_script else "expired_token"
+        if step == "drop":  # the connection breaks before any answer
+            assert self._request is not None and self._request.transport is not None
+            self._request.transport.close()
+            return web.Response(status=500)
         if step == "ok":
             return self._issue("openid")
         return _error(step)

@@ -16,8 +16,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypeGuard
 
+import aiohttp
+
 from ...errors import (
     AuthorizationError,
+    DeadlineExceededError,
     DeviceCodeExpiredError,
     LoginDeniedError,
     LoginTimeoutError,
@@ -226,16 +229,23 @@ async def device_login(
                 )
             raise LoginTimeoutError(f"The login was not approved within {timeout:g} seconds.")
         await sleep(interval)
-        response = await post_form(
-            session.http,
-            "POST",
-            token_url,
-            form=add_to_form(poll, resources),
-            headers=headers,
-            as_query=False,
-            timeout=None,
-            request_options={},
-        )
+        try:
+            response = await post_form(
+                session.http,
+                "POST",
+                token_url,
+                form=add_to_form(poll, resources),
+                headers=headers,
+                as_query=False,
+                timeout=None,
+                request_options={},
+            )
+        except (aiohttp.ClientConnectionError, DeadlineExceededError) as exc:
+            # RFC 8628 §3.5: on a connection timeout, back off exponentially and go on
+            # polling while the code is valid (the user may be approving right now).
+            interval *= 2
+            log.info("Polling failed (%s); retrying in %g s.", type(exc).__name__, interval)
+            continue
         error = _pending_error(response)
         if error == "authorization_pending":
             continue
