@@ -234,6 +234,8 @@ async def _login(
                 port=args.port,
                 timeout=args.timeout,
                 open_browser=(lambda url: None) if args.no_browser else None,
+                issuer=endpoints.response_issuer,
+                require_iss=endpoints.iss_required,
             )
         elif args.device:
             raise ConfigurationError(

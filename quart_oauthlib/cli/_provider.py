@@ -35,6 +35,10 @@ class Endpoints:
     device_authorization_url: str | None
     userinfo_url: str | None
     scope: tuple[str, ...]
+    #: The issuer the metadata names, for the RFC 9207 ``iss`` check; None to skip it.
+    response_issuer: str | None = None
+    #: The provider always sends ``iss`` in authorization responses.
+    iss_required: bool = False
 
 
 def _is_url(selector: str) -> bool:
@@ -106,6 +110,8 @@ async def resolve(
             device_authorization_url=device_url or (device if isinstance(device, str) else None),
             userinfo_url=metadata.userinfo_endpoint,
             scope=tuple(scope) if scope else tuple(wanted),
+            response_issuer=metadata.issuer,
+            iss_required=metadata.authorization_response_iss_parameter_supported,
         )
     config = _preset(selector, client_id, secret, settings)
     preset_scope = tuple(scope) if scope else tuple(config.scope or ())
@@ -125,6 +131,8 @@ async def resolve(
             device_authorization_url=device_url or (device if isinstance(device, str) else None),
             userinfo_url=config.userinfo_url or metadata.userinfo_endpoint,
             scope=preset_scope,
+            response_issuer=None if template else metadata.issuer,
+            iss_required=not template and metadata.authorization_response_iss_parameter_supported,
         )
     return Endpoints(
         issuer=str(config.token_url),

@@ -352,6 +352,8 @@ class OAuth2Session(OAuth2SessionBase):
         timeout: float | None = 300,
         redirect_path: str = "/callback",
         authorization_params: Mapping[str, Any] | None = None,
+        issuer: str | None = None,
+        require_iss: bool = False,
         **fetch_token_kwargs: Any,
     ) -> Token:
         """Log the user in through their browser, for a script or tool (RFC 8252).
@@ -373,6 +375,10 @@ class OAuth2Session(OAuth2SessionBase):
             redirect_path: The callback's path.
             authorization_params: Extra parameters of the authorization request
                 (``prompt``, ``resource``, ...).
+            issuer: The provider's issuer; a callback with another ``iss``
+                (RFC 9207, a mix-up attack) raises :class:`IssuerMismatchError`.
+            require_iss: Also refuse a callback without ``iss`` (for providers
+                whose metadata says they always send it).
             **fetch_token_kwargs: For :meth:`fetch_token` (``client_secret``, ...).
 
         Returns:
@@ -383,6 +389,7 @@ class OAuth2Session(OAuth2SessionBase):
             LoginDeniedError: The user refused (``access_denied``).
             AuthorizationError: The provider answered another error.
             LoginTimeoutError: Nobody came back within ``timeout``.
+            IssuerMismatchError: The callback's ``iss`` is not ``issuer``.
         """
         from .native.loopback import login_with_browser
 
@@ -395,6 +402,8 @@ class OAuth2Session(OAuth2SessionBase):
             timeout=timeout,
             redirect_path=redirect_path,
             authorization_params=authorization_params,
+            issuer=issuer,
+            require_iss=require_iss,
             **fetch_token_kwargs,
         )
 

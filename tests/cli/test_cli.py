@@ -147,7 +147,11 @@ async def test_device_login_then_token_then_refresh(
 async def test_browser_login_with_no_browser(
     provider: NativeProvider, env: dict[str, str], http: aiohttp.ClientSession, tmp_path: Path
 ) -> None:
-    """--no-browser prints the URL; the "user" opens it (here: the test, with aiohttp)."""
+    """--no-browser prints the URL; the "user" opens it (here: the test, with aiohttp).
+
+    The provider sends RFC 9207's iss and says so in its metadata: the login checks it.
+    """
+    provider.send_iss = True
     cache = tmp_path / "cache.json"
     process = await asyncio.create_subprocess_exec(
         sys.executable,

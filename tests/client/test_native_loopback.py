@@ -22,9 +22,11 @@ from quart_oauthlib.client.native import LoopbackListener
 from quart_oauthlib.errors import (
     AuthorizationError,
     CallbackStateError,
+    IssuerMismatchError,
     LoginDeniedError,
     LoginTimeoutError,
 )
+from tests.fake_provider.native import running_native_provider
 from tests.fake_provider.oauth2 import OAuth2Provider, running_provider
 from tests.fake_provider.serving import TLS
 
@@ -264,6 +266,55 @@ async def test_callback_without_code_or_error(http: aiohttp.ClientSession) -> No
             assert resp.status == 400
         with pytest.raises(AuthorizationError):
             await listener.wait(1)
+
+
+async def test_iss_of_another_provider_is_refused(http: aiohttp.ClientSession) -> None:
+    """RFC 9207: a mix-up attack brings another provider's code back; iss tells."""
+    issuer = "https://right.example"
+    async with LoopbackListener("s", issuer=issuer) as listener:
+        params = {"state": "s", "code": "c", "iss": "https://evil.example"}
+        async with http.get(listener.redirect_uri, params=params) as resp:
+            assert resp.status == 400
+        with pytest.raises(IssuerMismatchError):
+            await listener.wait(1)
+    async with LoopbackListener("s", issuer=issuer, require_iss=True) as listener:
+        async with http.get(listener.redirect_uri, params={"state": "s", "code": "c"}) as resp:
+            assert resp.status == 400
+        with pytest.raises(IssuerMismatchError, match="missing"):
+            await listener.wait(1)
+    async with LoopbackListener("s", issuer=issuer) as listener:  # iss is optional here
+        async with http.get(listener.redirect_uri, params={"state": "s", "code": "c"}) as resp:
+            assert resp.status == 200
+        assert (await listener.wait(1))["code"] == "c"
+
+
+async def test_login_checks_iss_end_to_end(tls: TLS, http: aiohttp.ClientSession) -> None:
+    async with running_native_provider(tls, send_iss=True) as provider:
+        browser = Browser(http)
+        async with OAuth2Session(
+            provider.client_id, connector=aiohttp.TCPConnector(ssl=tls.client_context)
+        ) as oauth:
+            token = await oauth.login_with_browser(
+                provider.url("/authorize"),
+                provider.url("/token"),
+                open_browser=browser,
+                issuer=provider.issuer,
+                require_iss=True,
+                timeout=10,
+            )
+        assert token["access_token"] in provider.access_tokens
+        async with OAuth2Session(
+            provider.client_id, connector=aiohttp.TCPConnector(ssl=tls.client_context)
+        ) as oauth:
+            with pytest.raises(IssuerMismatchError):
+                await oauth.login_with_browser(
+                    provider.url("/authorize"),
+                    provider.url("/token"),
+                    open_browser=browser,
+                    issuer="https://another.example",
+                    timeout=10,
+                )
+        assert len(provider.grants("authorization_code")) == 1
 
 
 async def test_port_in_use_is_a_clear_error() -> None:

@@ -54,6 +54,7 @@ class NativeProvider:
     codes: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> challenge, uri
     device_codes: set[str] = field(default_factory=set)
     fail_refresh_with: str | None = None
+    send_iss: bool = False  # RFC 9207: iss in authorization responses, and say so
     _request: web.Request | None = None
 
     def url(self, path: str) -> str:
@@ -92,6 +93,7 @@ class NativeProvider:
                 "registration_endpoint": self.url("/register"),
                 "code_challenge_methods_supported": ["S256"],
                 "grant_types_supported": ["authorization_code", "refresh_token", DEVICE_GRANT],
+                "authorization_response_iss_parameter_supported": self.send_iss,
             }
         )
 
@@ -110,7 +112,10 @@ class NativeProvider:
             raise web.HTTPFound(target.update_query(params))
         code = secrets.token_urlsafe(16)
         self.codes[code] = (query["code_challenge"], redirect_uri)
-        raise web.HTTPFound(target.update_query({"code": code, "state": query.get("state", "")}))
+        answer = {"code": code, "state": query.get("state", "")}
+        if self.send_iss:
+            answer["iss"] = self.issuer
+        raise web.HTTPFound(target.update_query(answer))
 
     async def _device(self, request: web.Request) -> web.Response:
         form = await self._form(request)

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
 
-from ...errors import AuthorizationError, CallbackStateError, LoginDeniedError, LoginTimeoutError
+from ...errors import (
+    AuthorizationError,
+    CallbackStateError,
+    IssuerMismatchError,
+    LoginDeniedError,
+    LoginTimeoutError,
+)
 
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session, Token
@@ -76,12 +82,27 @@ class LoopbackListener:
             fixed port only for a provider that cannot ignore the port of a
             loopback redirect URI (RFC 8252 §7.3 says it must).
         path: The callback path.
+        issuer: The provider's issuer: a callback whose ``iss`` (RFC 9207) is
+            another is refused. A callback without ``iss`` is accepted unless
+            ``require_iss``.
+        require_iss: The provider always sends ``iss`` (its metadata says
+            ``authorization_response_iss_parameter_supported``).
     """
 
-    def __init__(self, state: str, *, port: int = 0, path: str = "/callback"):
+    def __init__(
+        self,
+        state: str,
+        *,
+        port: int = 0,
+        path: str = "/callback",
+        issuer: str | None = None,
+        require_iss: bool = False,
+    ):
         if not path.startswith("/"):
             raise ValueError("The callback path must start with '/'.")
         self._state = state
+        self._issuer = issuer
+        self._require_iss = require_iss
         self._port = port
         self._path = path
         self._runner: web.AppRunner | None = None
@@ -164,6 +185,7 @@ class LoopbackListener:
         params = {key: request.query.getone(key) for key in request.query}
         try:
             outcome = _judge(params, self._state)
+            _check_issuer(params, self._issuer, self._require_iss)
         except Exception as exc:
             self._result.set_exception(exc)
             return _page(400, "Sign-in failed", _escape(str(exc)))
@@ -196,6 +218,19 @@ def _judge(params: Mapping[str, str], state: str) -> dict[str, str]:
     return dict(params)
 
 
+def _check_issuer(params: Mapping[str, str], issuer: str | None, required: bool) -> None:
+    """RFC 9207: a response from another provider (a mix-up attack) is refused."""
+    received = params.get("iss")
+    if issuer is None or (received is None and not required):
+        return
+    if received != issuer:
+        raise IssuerMismatchError(
+            "The authorization response's iss is "
+            + ("missing" if received is None else f"{received!r}")
+            + f", not the expected issuer {issuer!r}; no code was exchanged."
+        )
+
+
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -221,6 +256,8 @@ async def login_with_browser(
     timeout: float | None = DEFAULT_LOGIN_TIMEOUT,
     redirect_path: str = "/callback",
     authorization_params: Mapping[str, Any] | None = None,
+    issuer: str | None = None,
+    require_iss: bool = False,
     **fetch_token_kwargs: Any,
 ) -> Token:
     """Log the user in through the browser and a loopback redirect (RFC 8252).
@@ -233,7 +270,9 @@ async def login_with_browser(
     browser: asyncio.Task[None] | None = None
     grace = 0.0
     try:
-        async with LoopbackListener(state, port=port, path=redirect_path) as listener:
+        async with LoopbackListener(
+            state, port=port, path=redirect_path, issuer=issuer, require_iss=require_iss
+        ) as listener:
             session.redirect_uri = listener.redirect_uri
             session._pkce = "S256"  # always, whatever the session uses elsewhere (RFC 8252 §8.1)
             url, _ = session.authorization_url(
