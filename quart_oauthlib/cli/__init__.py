@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
+from ..client.native.device import printable
 from ..client.native.token_cache import TokenCache
 from ..client.oauth2_session import OAuth2Session
 from ..client.oidc.userinfo import fetch_userinfo
@@ -245,7 +246,7 @@ async def _login(
         else:
             raise ConfigurationError(f"{args.provider} advertises no authorization endpoint.")
         await cache.store(endpoints.issuer, args.client_id, endpoints.scope, token)
-        print(f"Signed in{await _who(oauth, endpoints)}.", flush=True)
+        print(f"Signed in{printable(await _who(oauth, endpoints))}.", flush=True)
     print(f"Token saved in {cache.path}", file=sys.stderr)
     return 0
 
@@ -286,5 +287,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Cancelled.", file=sys.stderr)
         return 1
     except (QuartOAuthlibError, OAuth2Error, aiohttp.ClientError, OSError, ValueError) as exc:
-        print(f"error: {_describe(exc)}", file=sys.stderr)
+        print(f"error: {printable(_describe(exc))}", file=sys.stderr)
         return 1

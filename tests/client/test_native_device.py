@@ -269,3 +269,12 @@ async def test_a_broken_connection_backs_off_and_polls_on(
         )
     assert token["access_token"] in provider.access_tokens
     assert fake.sleeps == [2, 2, 4]  # doubled after the broken connection
+
+
+def test_printed_codes_cannot_drive_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from quart_oauthlib.client.native.device import print_code
+
+    print_code("AB\x1b[2J-CD", "https://x.example/\x07", None, 600)
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err
+    assert "AB\N{REPLACEMENT CHARACTER}[2J-CD" in err

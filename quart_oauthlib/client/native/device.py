@@ -143,6 +143,12 @@ def _error(params: Mapping[str, Any], who: str) -> AuthorizationError:
     )
 
 
+def printable(text: str) -> str:
+    """``text`` without control characters: a provider's strings must not drive the terminal
+    (an escape sequence in a "user code" could rewrite what the user sees)."""
+    return "".join(c if c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
+
+
 def print_code(
     user_code: str, verification_uri: str, verification_uri_complete: str | None, expires_in: int
 ) -> None:
@@ -152,8 +158,10 @@ def print_code(
     a QR code of the complete URI is drawn too, for a phone's camera.
     """
     out = sys.stderr
+    user_code, verification_uri = printable(user_code), printable(verification_uri)
     print(f"To sign in, visit {verification_uri} and enter the code: {user_code}", file=out)
     if verification_uri_complete:
+        verification_uri_complete = printable(verification_uri_complete)
         print(f"Or open {verification_uri_complete}", file=out)
         try:
             import segno

@@ -30,6 +30,8 @@ from ...errors import (
     LoginTimeoutError,
 )
 
+from .device import printable
+
 if TYPE_CHECKING:
     from ..oauth2_session import OAuth2Session, Token
 
@@ -279,7 +281,7 @@ async def login_with_browser(
                 authorization_url, state=state, **dict(authorization_params or {})
             )
             print(
-                f"Opening the browser to sign in. If it does not open, visit:\n  {url}",
+                f"Opening the browser to sign in. If it does not open, visit:\n  {printable(url)}",
                 file=sys.stderr,
                 flush=True,
             )
