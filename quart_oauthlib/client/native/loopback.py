@@ -29,7 +29,6 @@ from ...errors import (
     LoginDeniedError,
     LoginTimeoutError,
 )
-
 from .device import printable
 
 if TYPE_CHECKING:
