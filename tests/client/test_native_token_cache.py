@@ -280,3 +280,39 @@ async def test_a_token_updater_waits_for_another_process(tmp_path: Path) -> None
         await holder.wait()
     assert ticks > 10  # the event loop kept running while we waited
     assert cache.get(ISSUER, "c", None) == {"access_token": "a"}
+
+
+async def test_concurrent_refreshes_spend_the_refresh_token_once(
+    provider: NativeProvider, tls: TLS, tmp_path: Path
+) -> None:
+    """Two sessions (as two processes would) find the token expired at once: one refreshes,
+    the other waits on the lock and then uses the new token (the old refresh token is
+    rotated away: spending it twice would fail)."""
+    path = tmp_path / "tokens.json"
+    first = await login(TokenCache(path), provider, tls)
+    TokenCache(path).set(
+        provider.issuer, provider.client_id, "openid", {**first, "expires_at": time.time()}
+    )
+    results = await asyncio.gather(
+        login(TokenCache(path), provider, tls), login(TokenCache(path), provider, tls)
+    )
+    assert results[0] == results[1] and results[0]["access_token"] != first["access_token"]
+    assert len(provider.grants("refresh_token")) == 1
+
+
+def test_a_failed_write_leaves_the_file_and_no_temporary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = TokenCache(tmp_path / "tokens.json")
+    cache.set(ISSUER, "c", None, {"access_token": "old"})
+    before = cache.path.read_bytes()
+
+    def disk_full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(json, "dump", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        cache.set(ISSUER, "c", None, {"access_token": "new"})
+    monkeypatch.undo()
+    assert cache.path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tokens.json", "tokens.json.lock"]
