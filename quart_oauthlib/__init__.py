@@ -12,13 +12,23 @@ from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import OAuth2
 from .client.oauth2_session import OAuth2Session
 from .errors import (
+    AuthorizationError,
+    CallbackStateError,
     ConfigurationError,
     DeadlineExceededError,
+    DeviceCodeExpiredError,
     DiscoveryError,
     IDTokenError,
     IssuerMismatchError,
+    LoginDeniedError,
+    LoginError,
+    LoginTimeoutError,
     ProviderError,
     QuartOAuthlibError,
+    RegistrationError,
+    TokenCacheCorruptError,
+    TokenCacheError,
+    TokenCachePermissionError,
     TokenError,
     TokenMissing,
     TokenNotFoundError,
@@ -33,6 +43,8 @@ from .errors import (
 from .profile import Profile
 
 if TYPE_CHECKING:
+    from .client.native.token_cache import TokenCache
+    from .client.registration import RegisteredClient, register_client
     from .extension.http_errors import (
         AuthorizationDeniedError,
         CallbackError,
@@ -73,8 +85,16 @@ _EXTENSION_NAMES = {
 }
 
 
+# Client names imported on first use too, to keep ``import quart_oauthlib`` light.
+_LAZY_CLIENT_NAMES = {
+    "TokenCache": "client.native.token_cache",
+    "RegisteredClient": "client.registration",
+    "register_client": "client.registration",
+}
+
+
 def __getattr__(name: str) -> Any:
-    module = _EXTENSION_NAMES.get(name)
+    module = _EXTENSION_NAMES.get(name) or _LAZY_CLIENT_NAMES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
@@ -84,14 +104,20 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AuthorizationDeniedError",
+    "AuthorizationError",
     "BaseTokenStore",
     "CallbackError",
+    "CallbackStateError",
     "ConfigurationError",
     "DeadlineExceededError",
+    "DeviceCodeExpiredError",
     "DiscoveryError",
     "FlowExpiredError",
     "IDTokenError",
     "IssuerMismatchError",
+    "LoginDeniedError",
+    "LoginError",
+    "LoginTimeoutError",
     "MemoryTokenStore",
     "OAuth1",
     "OAuth1Session",
@@ -105,9 +131,15 @@ __all__ = [
     "QuartOAuthlibError",
     "ReauthorizationRequiredError",
     "RefreshUnavailableError",
+    "RegisteredClient",
+    "RegistrationError",
     "SessionCookieTooLargeError",
     "SessionTokenStore",
     "StateMismatchError",
+    "TokenCache",
+    "TokenCacheCorruptError",
+    "TokenCacheError",
+    "TokenCachePermissionError",
     "TokenError",
     "TokenExchangeError",
     "TokenMissing",
@@ -124,5 +156,6 @@ __all__ = [
     "oauth_authorized",
     "oauth_before_login",
     "oauth_error",
+    "register_client",
     "token_updated",
 ]
