@@ -4,6 +4,7 @@ build on it in :mod:`quart_oauthlib.client.oauth2_session`."""
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
@@ -42,7 +43,6 @@ from .oauth2_auth import (
     add_token,
     authorization_value,
     expires_at_of,
-    is_expired,
     lifetime_of,
     load_token,
     margin_for,
@@ -105,6 +105,11 @@ class OAuth2SessionBase(BaseSession):
         **kwargs: Any,
     ):
         super().__init__(session, kwargs)
+        # The token's expiry, lifetime and the moment it stops being sent, worked out
+        # when the token (or the margin) is set: requests only compare with the clock.
+        self._expires_at: float | None = None
+        self._lifetime: float | None = None
+        self._fresh_until = math.inf
         if pkce is not None and pkce not in get_args(PKCEMethod):
             raise ValueError(f"pkce must be one of {get_args(PKCEMethod)} or None")
         self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
@@ -124,8 +129,6 @@ class OAuth2SessionBase(BaseSession):
         #: another is refused at the exchange. DPoP support adds "DPoP" here.
         self.token_types: set[str] = set(DEFAULT_TOKEN_TYPES)
         self._basic_client_auth = True
-        self._expires_at: float | None = None
-        self._lifetime: float | None = None
         self.token = token or {}
         self._refresh: SingleFlight[Token] = SingleFlight()  # not SingleFlight[...](): slow
         self._last_fragment_url: URL | None = None
@@ -223,6 +226,23 @@ class OAuth2SessionBase(BaseSession):
         load_token(self._client, value)
         self._expires_at = expires_at_of(self._client.token)
         self._lifetime = lifetime_of(self._client.token)
+        self._fresh_until = self._deadline()
+
+    @property
+    def refresh_margin(self) -> float:
+        """Refresh this many seconds before the token expires (scaled for short-lived ones)."""
+        return self._refresh_margin
+
+    @refresh_margin.setter
+    def refresh_margin(self, value: float) -> None:
+        self._refresh_margin = value
+        self._fresh_until = self._deadline()
+
+    def _deadline(self) -> float:
+        """When the current token stops being sent (infinity for one without expiry)."""
+        if self._expires_at is None:
+            return math.inf
+        return self._expires_at - self._margin()
 
     @property
     def access_token(self) -> str | None:
@@ -309,12 +329,15 @@ class OAuth2SessionBase(BaseSession):
             str_url = str(url)
             if (
                 value is not None
-                and not is_expired(self._expires_at, self._margin())
+                and time.time() < self._fresh_until
                 and not self.compliance_hook["protected_request"]
                 and (str_url.startswith("https://") or is_secure_transport(str_url))
             ):
-                send_headers = dict(headers) if headers else {}
-                send_headers["Authorization"] = value
+                if headers:
+                    send_headers = dict(headers)
+                    send_headers["Authorization"] = value
+                else:
+                    send_headers = {"Authorization": value}
                 return self._http.session.request(
                     method, str_url, data=data, headers=send_headers, **kwargs
                 )
@@ -344,8 +367,7 @@ class OAuth2SessionBase(BaseSession):
         # The hot path: keep it to a few attribute reads when the token is fresh.
         send_headers = dict(headers) if headers else {}
         if not withhold_token and self._client.access_token:
-            expires_at = self._expires_at
-            if expires_at is not None and expires_at - self._margin() <= time.time():
+            if time.time() >= self._fresh_until:
                 await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
             str_url = str(url)
             if not str_url.startswith("https://"):
@@ -381,7 +403,7 @@ class OAuth2SessionBase(BaseSession):
             TokenUpdated: Refreshed, and no ``token_updater`` to hand it to.
             TokenRefreshError: The refresh failed; the old token is still set.
         """
-        if not is_expired(self._expires_at, self._margin()):
+        if time.time() < self._fresh_until:
             return
         if not self.auto_refresh_url:
             raise TokenExpiredError()

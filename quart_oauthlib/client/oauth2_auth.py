@@ -31,7 +31,7 @@ def expires_at_of(token: Mapping[str, Any]) -> float | None:
     """When a token expires (epoch seconds), from ``expires_at`` or ``expires_in``."""
     if not token:
         return None
-    return parse_expires(dict(token))[2]
+    return parse_expires(token)[2]  # type: ignore[arg-type]  # it only reads: any mapping does
 
 
 def lifetime_of(token: Mapping[str, Any]) -> float | None:
@@ -65,13 +65,13 @@ def token_expired(token: Mapping[str, Any], margin: float) -> bool:
 
 def load_token(client: Client, token: Mapping[str, Any] | None) -> None:
     """Give an oauthlib client a token (or none), as requests-oauthlib's setter does."""
-    client.token = dict(token) if token else {}
+    copy = client.token = dict(token) if token else {}
     client.access_token = None
     client.refresh_token = None
     # oauthlib's own expiry bookkeeping, absent from its stubs; reset with the token.
     setattr(client, "_expires_at", None)  # noqa: B010
-    if token:
-        client.populate_token_attributes(dict(token))
+    if copy:
+        client.populate_token_attributes(copy)  # it only reads the dict: no second copy
 
 
 def is_expired(expires_at: float | None, margin: float) -> bool:
@@ -134,7 +134,7 @@ class OAuth2:
             most a quarter of its lifetime, see :func:`margin_for`).
     """
 
-    __slots__ = ("_client", "_expires_at", "_lifetime", "refresh_margin")
+    __slots__ = ("_client", "_expires_at", "_fresh_until", "_lifetime", "_refresh_margin")
 
     def __init__(
         self,
@@ -150,9 +150,9 @@ class OAuth2:
                 "The OAuth2 middleware puts tokens in the Authorization header only; "
                 "use OAuth2Session for query or body placement."
             )
-        self.refresh_margin = refresh_margin
         self._expires_at: float | None = None
         self._lifetime: float | None = None
+        self.refresh_margin = refresh_margin
         self.token = token or {}
 
     @property
@@ -166,6 +166,23 @@ class OAuth2:
         load_token(self._client, value)
         self._expires_at = expires_at_of(value)
         self._lifetime = lifetime_of(value)
+        self._fresh_until = self._deadline()
+
+    @property
+    def refresh_margin(self) -> float:
+        """Treat the token as expired this many seconds early (scaled for short-lived ones)."""
+        return self._refresh_margin
+
+    @refresh_margin.setter
+    def refresh_margin(self, value: float) -> None:
+        self._refresh_margin = value
+        self._fresh_until = self._deadline()
+
+    def _deadline(self) -> float:
+        # Worked out when the token or the margin is set, not on every request.
+        if self._expires_at is None:
+            return math.inf
+        return self._expires_at - margin_for(self._refresh_margin, self._lifetime)
 
     async def __call__(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
@@ -173,7 +190,7 @@ class OAuth2:
         """Sign ``request`` (unless it is a cross-origin redirect hop) and send it."""
         _, may_sign = enter_chain(request)
         if may_sign and self._client.access_token:
-            if is_expired(self._expires_at, margin_for(self.refresh_margin, self._lifetime)):
+            if time.time() >= self._fresh_until:
                 raise TokenExpiredError()
             require_secure_transport(request.url)
             headers: dict[str, str] = {}
