@@ -12,7 +12,7 @@ from quart.typing import ResponseReturnValue
 
 from .http_errors import ReauthorizationRequiredError
 from .redirects import current_path, wants_json
-from .state import OAuthState, get_state
+from .state import OAuthState, RequestCache, get_state, request_cache
 
 __all__ = ["login_required_response", "require"]
 
@@ -45,8 +45,9 @@ def require(
         @wraps(func)
         async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T | Answer:
             state = get_state()
+            cache = request_cache()  # once for all the names: each read through ``g`` costs
             for name in names:
-                if not await _authorized(state, name):
+                if not await _authorized(state, cache, name):
                     return login_required_response(name)
             if is_async:
                 return await func(*args, **kwargs)
@@ -57,9 +58,9 @@ def require(
     return decorator
 
 
-async def _authorized(state: OAuthState, name: str) -> bool:
+async def _authorized(state: OAuthState, cache: RequestCache, name: str) -> bool:
     provider = state.provider(name)
-    return provider.usable(await state.load_token(name))
+    return provider.usable(await state.cached_token(cache, name))
 
 
 def login_required_response(name: str) -> ResponseReturnValue:

@@ -135,7 +135,10 @@ class OAuthState:
         Args:
             create: Make a browser id if there is none yet (only when storing).
         """
-        cache = request_cache()
+        return await self._user_id(request_cache(), create)
+
+    async def _user_id(self, cache: RequestCache, create: bool) -> str | None:
+        """:meth:`user_id`, with the request's cache already at hand."""
         if cache.user_id is not None:
             return cache.user_id
         loader = self.user_id_loader()
@@ -159,13 +162,22 @@ class OAuthState:
 
     async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
         """The current user's token for ``provider`` (read once per request)."""
-        request = request_cache()  # once: each read through ``g`` costs
+        return await self.cached_token(request_cache(), provider, fresh=fresh)
+
+    async def cached_token(
+        self, request: RequestCache, provider: str, *, fresh: bool = False
+    ) -> Token | None:
+        """:meth:`load_token`, with the request's cache already at hand.
+
+        Each read through ``g`` costs; the protected-request path would otherwise
+        make several.
+        """
         cache = request.tokens
         if provider in cache and not fresh:
             return cache[provider]
         user = request.user_id
         if user is None:
-            user = await self.user_id(create=False)
+            user = await self._user_id(request, False)
         token = await self.store.get(provider, user) if user is not None else None
         cache[provider] = token
         return token
