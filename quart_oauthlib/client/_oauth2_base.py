@@ -68,6 +68,8 @@ _HOOK_TYPES: tuple[HookType, ...] = get_args(HookType)  # once: sessions are mad
 Token = dict[str, Any]
 TokenUpdater = Callable[[Token], "Awaitable[None] | None"]
 
+_UNSET: Any = object()
+
 _JSON_FORM_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/x-www-form-urlencoded;charset=UTF-8",
@@ -110,6 +112,10 @@ class OAuth2SessionBase(BaseSession):
         self._expires_at: float | None = None
         self._lifetime: float | None = None
         self._fresh_until = math.inf
+        #: The Authorization value of the fast path, and the client's access token,
+        #: token type and placement it was made from (checked by identity per request).
+        self._bearer: str | None = None
+        self._bearer_for: tuple[object, object, object] = (_UNSET, _UNSET, _UNSET)
         if pkce is not None and pkce not in get_args(PKCEMethod):
             raise ValueError(f"pkce must be one of {get_args(PKCEMethod)} or None")
         self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
@@ -325,7 +331,19 @@ class OAuth2SessionBase(BaseSession):
             # The fast path: a fresh Bearer token in the header and no hook to run. The
             # request is aiohttp's own, with no coroutine of ours around it: every
             # suspension of a request would otherwise pass through two more frames.
-            value = authorization_value(self._client)
+            client = self._client
+            if (
+                client.access_token is not self._bearer_for[0]
+                or client.token_type is not self._bearer_for[1]
+                or client.default_token_placement is not self._bearer_for[2]
+            ):
+                self._bearer_for = (
+                    client.access_token,
+                    client.token_type,
+                    client.default_token_placement,
+                )
+                self._bearer = authorization_value(client)
+            value = self._bearer
             str_url = str(url)
             if (
                 value is not None
