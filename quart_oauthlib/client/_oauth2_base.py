@@ -128,14 +128,16 @@ class OAuth2SessionBase(BaseSession):
         self._state: str | None = state if isinstance(state, str) else None
         self.token_updater = token_updater
         self.client_secret = client_secret
-        self.refresh_margin = refresh_margin
+        self._refresh_margin = refresh_margin  # the deadline follows with the token
         self._pkce: PKCEMethod | None = pkce
         self._code_verifier: str | None = None
         #: The token types this session can use (RFC 6749 §7.1); an answer with
         #: another is refused at the exchange. DPoP support adds "DPoP" here.
         self.token_types: set[str] = set(DEFAULT_TOKEN_TYPES)
         self._basic_client_auth = True
-        self.token = token or {}
+        if token or client is not None:
+            self.token = token or {}
+        # else a new client without a token: nothing to load (sessions are made per request)
         self._refresh: SingleFlight[Token] = SingleFlight()  # not SingleFlight[...](): slow
         self._last_fragment_url: URL | None = None
         self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
@@ -248,7 +250,7 @@ class OAuth2SessionBase(BaseSession):
         """When the current token stops being sent (infinity for one without expiry)."""
         if self._expires_at is None:
             return math.inf
-        return self._expires_at - self._margin()
+        return self._expires_at - margin_for(self._refresh_margin, self._lifetime)
 
     @property
     def access_token(self) -> str | None:

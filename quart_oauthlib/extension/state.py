@@ -12,7 +12,7 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import aiohttp
 from quart import Quart, current_app, g, session
@@ -30,6 +30,12 @@ BROWSER_ID_KEY: Final = "_oauth_uid"
 _CACHE_ATTRIBUTE: Final = "_quart_oauthlib"
 #: How long ``after_serving`` waits for refreshes in flight.
 SHUTDOWN_GRACE_SECONDS: Final = 10.0
+
+#: Quart's proxies (werkzeug ``LocalProxy``), typed to reach ``_get_current_object``:
+#: the hot path resolves each once per call, and ``typing.cast`` is a call too.
+_g: Any = g
+_session: Any = session
+_current_app: Any = current_app
 
 SessionFactory = Callable[[], aiohttp.ClientSession]
 UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
@@ -52,7 +58,7 @@ class RequestCache:
 
 def request_cache() -> RequestCache:
     """The current request's :class:`RequestCache` (made on first use)."""
-    app_globals = cast(Any, g)._get_current_object()  # werkzeug LocalProxy
+    app_globals = _g._get_current_object()
     cache: RequestCache | None = getattr(app_globals, _CACHE_ATTRIBUTE, None)
     if cache is None:
         cache = RequestCache()
@@ -151,7 +157,7 @@ class OAuthState:
                 value = await value
             user = None if value is None else f"user:{value}"
         if user is None:
-            browser_session = cast(Any, session)._get_current_object()
+            browser_session = _session._get_current_object()
             browser = browser_session.get(BROWSER_ID_KEY)
             if browser is None and create:
                 browser = secrets.token_urlsafe(18)
@@ -224,7 +230,7 @@ class OAuthState:
 
 def get_state(app: Quart | None = None) -> OAuthState:
     """The extension state of ``app`` (the current app by default)."""
-    target = app if app is not None else cast(Any, current_app)._get_current_object()
+    target = app if app is not None else _current_app._get_current_object()
     try:
         state: OAuthState = target.extensions[EXTENSION_KEY]
     except KeyError:
@@ -243,7 +249,7 @@ async def end_request(exc: BaseException | None = None) -> None:
     request timeout later. Emptying the cache now frees the user's token and
     the bound sessions at once, rather than then.
     """
-    app_globals = cast(Any, g)._get_current_object()
+    app_globals = _g._get_current_object()
     cache: RequestCache | None = getattr(app_globals, _CACHE_ATTRIBUTE, None)
     if cache is None:
         return
