@@ -10,6 +10,7 @@ writes it back to the store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -24,8 +25,9 @@ from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token
+from .flows.oauth2 import client_options
 from .flows.oidc import userinfo as checked_userinfo
-from .flows.oidc_claims import stored_claims
+from .flows.oidc_claims import login_claims, replace_claims, stored_claims
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
 from .provider import Provider
@@ -62,6 +64,8 @@ class BoundOAuth2Session(OAuth2Session):
             token_updater=None,  # the refresh coordinator stores refreshed tokens
             client_secret=config.client_secret,
             session=http,
+            # The provider's one DPoP key and client authentication (assertions...).
+            **client_options(config),
         )
         self.provider = config.name
         self._app_state = app_state
@@ -78,6 +82,8 @@ class BoundOAuth2Session(OAuth2Session):
             config = await self._source.resolve(self._app_state.http_session())
             self._discover = False
             self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
+            if self.client_authentication is not None:
+                self.issuer = config.assertion_audience  # the discovered issuer
         if not self._loaded:
             stored = await self._app_state.load_token(self.provider)
             self._loaded = True
@@ -204,6 +210,10 @@ class BoundOAuth2Session(OAuth2Session):
         state = self._app_state
         user = await state.user_id(create=False) or ""
         provider = self.provider
+        source = self._source
+        http = state.http_session()
+        original = await login_claims(state, provider)
+        claims: list[Mapping[str, Any]] = []
 
         async def grant(stored: Token) -> Token:
             # Runs in the coordinator's task, with the token it read under the lease.
@@ -213,9 +223,16 @@ class BoundOAuth2Session(OAuth2Session):
             new = await OAuth2Session.renew_token(
                 self, client_id=client_id, client_secret=client_secret
             )
-            # As after a login, a raw ID token is not kept: this one (from a refresh) was
-            # not even validated, and the claims kept from the login stay the ones to trust.
-            return {key: value for key, value in new.items() if key != "id_token"}
+            for kept in ("sub", "dpop_jkt"):  # what the login recorded, rarely repeated
+                if kept in stored and kept not in new:
+                    new[kept] = stored[kept]
+            # An ID token is validated (OIDC Core §12.2) and its claims kept; the raw
+            # one is not stored. One that fails makes the refresh fail.
+            config = await source.resolve(http)
+            checked, new_claims = await source.flow.refreshed(config, http, new, original)
+            if new_claims is not None:
+                claims.append(new_claims)
+            return checked
 
         async def notify(token: Token) -> None:
             await send(token_updated, provider=provider, user_id=user, token=token)
@@ -235,6 +252,8 @@ class BoundOAuth2Session(OAuth2Session):
             raise
         self.token = token
         await state.adopt_refreshed(provider, token)
+        if claims:
+            await replace_claims(state, provider, claims[-1])
 
     async def forget_token(self, *, revoke: bool = True) -> None:
         """Forget the user's token for this provider, as the logout route does.
@@ -317,6 +336,8 @@ BoundSession = BoundOAuth2Session | BoundOAuth1Session
 
 def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     """Extra refresh parameters: client credentials in the body unless Basic is used."""
+    if config.modern_client:
+        return {}  # ClientAuthentication adds them to each call
     secret = config.current_client_secret()  # a generated one is valid for minutes: see apple.py
     if config.token_endpoint_auth_method == "client_secret_post" and secret:
         return {"client_id": config.client_id, "client_secret": secret}

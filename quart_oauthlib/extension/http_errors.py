@@ -42,6 +42,7 @@ __all__ = [
     "FlowExpiredError",
     "OpenIDProviderError",
     "OpenIDVerificationError",
+    "PushedAuthorizationFailedError",
     "ReauthorizationRequiredError",
     "RefreshUnavailableError",
     "SessionCookieTooLargeError",
@@ -162,6 +163,16 @@ class OpenIDProviderError(CallbackError):
     def __init__(self, description: str, *, provider: str, error: str, code: int = 502):
         super().__init__(description, provider=provider, code=code)
         self.error = error
+
+
+class PushedAuthorizationFailedError(CallbackError):
+    """The login could not be pushed (RFC 9126): no PAR endpoint, or the provider refused.
+
+    A refusal (400, 401) answers 502, a busy provider (429, 5xx) 503, a provider
+    without a PAR endpoint 500. The client core's error is the ``__cause__``.
+    """
+
+    error = "par_failed"
 
 
 class ReauthorizationRequiredError(TokenRefreshError):

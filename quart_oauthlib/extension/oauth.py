@@ -119,9 +119,11 @@ class QuartOAuth:
         if EXTENSION_KEY in app.extensions:
             raise ConfigurationError("QuartOAuth is already initialised on this app.")
         providers = self._resolve_providers(app.config.get("OAUTH_PROVIDERS", {}))
+        store = self._resolve_store(app)
+        _check_dpop_keys_shared(providers, store)
         state = OAuthState(
             providers={name: Provider(config) for name, config in providers.items()},
-            store=self._resolve_store(app),
+            store=store,
             flows=FlowStore(
                 timeout=float(_config(app, "OAUTH_FLOW_TIMEOUT")),
                 max_flows=int(_config(app, "OAUTH_MAX_FLOWS")),
@@ -241,6 +243,34 @@ class QuartOAuth:
             return aiohttp.ClientSession(connector=connector, timeout=timeout)
 
         return factory
+
+
+def _shared_store(store: TokenStore) -> bool:
+    """Whether ``store`` is a database or Redis one: read by several workers, then."""
+    from ..storage.redis import RedisTokenStore
+    from ..storage.sqla import SQLTokenStore
+
+    return isinstance(store, SQLTokenStore | RedisTokenStore)
+
+
+def _check_dpop_keys_shared(providers: Mapping[str, ProviderConfig], store: TokenStore) -> None:
+    """DPoP with a shared store needs the key from the config (``dpop_key``).
+
+    A shared store means several workers (or restarts) use the same tokens; a
+    DPoP-bound token or refresh token only works with the key it was bound to, and
+    a key generated at start differs in each worker. Its refresh would fail.
+    """
+    for config in providers.values():
+        if config.dpop_key is None or config.dpop_key_configured:
+            continue
+        if _shared_store(store):
+            raise ConfigurationError(
+                f"OAUTH_PROVIDERS[{config.name!r}]: dpop is on without 'dpop_key', and the "
+                "token store is shared (database or Redis): each worker would generate its "
+                "own DPoP key, and tokens bound to one worker's key fail in the others (and "
+                "after a restart). Set 'dpop_key' to a private JWK (ES256, EdDSA or PS256) "
+                "kept with your secrets."
+            )
 
 
 def _config(app: Quart, key: str) -> Any:

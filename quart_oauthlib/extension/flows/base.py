@@ -136,6 +136,26 @@ class Flow(ABC):
         """
         return None
 
+    async def refreshed(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        token: Token,
+        original: Mapping[str, Any] | None,
+    ) -> tuple[Token, Mapping[str, Any] | None]:
+        """Check a refreshed token; return the token to store and the claims to keep.
+
+        Runs inside the refresh coordinator's grant, before the token is written.
+        ``original`` holds the claims kept from the login. The claims returned
+        replace them (None: keep them). By default the token is stored as it came,
+        less any ID token: not an OpenID login, so there is nothing to check it against.
+
+        Raises:
+            TokenRefreshError: The refreshed token is unacceptable: the refresh
+                fails, and the stored token is kept.
+        """
+        return {key: value for key, value in token.items() if key != "id_token"}, None
+
     def end_session_url(self, config: ProviderConfig, target: str) -> str | None:
         """Where to send the user to log out at the provider too, or None."""
         return None

@@ -37,6 +37,7 @@ from ...errors import (
     IDTokenError,
     JWKSError,
     TokenNotFoundError,
+    TokenRefreshError,
     UserInfoError,
     UserInfoMismatchError,
 )
@@ -45,7 +46,7 @@ from ...storage.base import Token
 from ..flow_state import FlowRecord
 from ..http_errors import OpenIDProviderError, OpenIDVerificationError
 from .base import Identity, LoginContext, LoginResult
-from .oauth2 import OAuth2Flow, callback_params
+from .oauth2 import OAuth2Flow, callback_params, client_options
 from .oidc_claims import forget, remember
 from .oidc_tenant import token_issuer
 
@@ -120,6 +121,58 @@ class OpenIDFlow(OAuth2Flow):
         finally:
             forget(config.name)
 
+    async def refreshed(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        token: Token,
+        original: Mapping[str, Any] | None,
+    ) -> tuple[Token, Mapping[str, Any] | None]:
+        """Validate a refresh answer's ID token (OIDC Core §12.2), never drop it unchecked.
+
+        Same ``iss`` and ``sub`` as the login, ``aud``, signature, times, and the
+        login's ``nonce`` if it carries one. Its claims replace the kept ones; the
+        raw ID token is not stored.
+
+        Raises:
+            TokenRefreshError: It fails a check (the refresh fails; the old token is kept).
+        """
+        raw = token.get("id_token")
+        kept = {key: value for key, value in token.items() if key != "id_token"}
+        if raw is None or not config.openid:
+            return kept, None
+        name = config.name
+        if not isinstance(raw, str) or not raw:
+            raise TokenRefreshError(f"The refresh answer of {name!r} has an unusable ID token.")
+        access_token = token.get("access_token")
+        try:
+            from ...client.oidc.refresh import validate_refreshed_id_token
+
+            validator = self._validator_for(config, raw)
+            if original is None and isinstance(token.get("sub"), str):
+                # No claims kept in this browser: the account the stored token names.
+                original = {"iss": validator.issuer, "sub": token["sub"]}
+            claims = await validate_refreshed_id_token(
+                validator,
+                http,
+                raw,
+                original=original or {},
+                access_token=access_token if isinstance(access_token, str) else None,
+            )
+        except IDTokenError as exc:
+            raise TokenRefreshError(
+                f"The ID token of the {name!r} refresh was refused: {exc}",
+                error="invalid_id_token",
+            ) from exc
+        except (JWKSError, DeadlineExceededError, OpenIDProviderError) as exc:
+            raise TokenRefreshError(
+                f"The ID token of the {name!r} refresh could not be checked "
+                f"({type(exc).__name__}).",
+                error="jwks_unavailable",
+            ) from exc
+        kept.setdefault("sub", claims["sub"])
+        return kept, dict(claims)
+
     def end_session_url(self, config: ProviderConfig, target: str) -> str | None:
         """RP-initiated logout, when the provider has an ``end_session_endpoint``."""
         return end_session_redirect(config, target)
@@ -184,7 +237,9 @@ class OpenIDFlow(OAuth2Flow):
             ) from exc
         info = None
         if config.userinfo_url:
-            client = OAuth2Session(config.client_id, token=token, session=http)
+            client = OAuth2Session(
+                config.client_id, token=token, session=http, **client_options(config)
+            )
             info = await _userinfo(name, client, config.userinfo_url, id_token)
         return Identity(claims=dict(id_token), userinfo=info)
 
