@@ -22,6 +22,7 @@ from ..storage.base import Token, TokenStore
 from .flow_state import FlowStore
 from .provider import Provider
 from .refresh import RefreshCoordinator
+from .seen_jtis import SeenJtis
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -74,6 +75,8 @@ class OAuthState:
     #: The one place that refreshes the users' stored tokens (see ``refresh``).
     refresher: RefreshCoordinator = field(init=False)
     warned: set[str] = field(default_factory=set)
+    #: Back-channel logout tokens already used (when the store cannot keep them).
+    seen_logout_jtis: SeenJtis = field(default_factory=SeenJtis)
 
     def __post_init__(self) -> None:
         self.refresher = RefreshCoordinator(self.store)

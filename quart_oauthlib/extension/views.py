@@ -21,6 +21,7 @@ from quart.typing import ResponseReturnValue
 
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
+from .backchannel import backchannel_logout
 from .bound import forget_token
 from .http_errors import CallbackError
 from .provider import Provider
@@ -53,6 +54,15 @@ def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
     methods = ["GET", "POST"] if form_post else ["GET"]
     blueprint.add_url_rule(f"/login/{name}/authorized", "callback", callback, methods=methods)
     blueprint.add_url_rule(f"/logout/{name}", "logout", logout, methods=["POST"])
+    if config.version == 2:
+
+        async def backchannel() -> ResponseReturnValue:
+            return await backchannel_logout(get_state(), name)
+
+        # OpenID Connect Back-Channel Logout: the provider's server calls it, not a browser.
+        blueprint.add_url_rule(
+            f"/logout/{name}/backchannel", "backchannel_logout", backchannel, methods=["POST"]
+        )
     return blueprint
 
 

@@ -14,7 +14,7 @@ call, and what it needs of the app as a :class:`LoginContext` (the app's
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -155,6 +155,21 @@ class Flow(ABC):
                 fails, and the stored token is kept.
         """
         return {key: value for key, value in token.items() if key != "id_token"}, None
+
+    async def validate_logout_token(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        raw: str,
+        is_new_jti: Callable[[str, float], bool | Awaitable[bool]],
+    ) -> Mapping[str, Any] | None:
+        """A back-channel logout token's claims, validated; None when the flow has none.
+
+        Raises:
+            LogoutTokenError: The token fails a check.
+            JWKSError: The provider's keys cannot be fetched.
+        """
+        return None
 
     def end_session_url(self, config: ProviderConfig, target: str) -> str | None:
         """Where to send the user to log out at the provider too, or None."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -46,7 +46,7 @@ from ...storage.base import Token
 from ..flow_state import FlowRecord
 from ..http_errors import OpenIDProviderError, OpenIDVerificationError
 from .base import Identity, LoginContext, LoginResult
-from .oauth2 import OAuth2Flow, callback_params, client_options
+from .oauth2 import OAuth2Flow, callback_params
 from .oidc_claims import forget, remember
 from .oidc_tenant import token_issuer
 
@@ -173,6 +173,42 @@ class OpenIDFlow(OAuth2Flow):
         kept.setdefault("sub", claims["sub"])
         return kept, dict(claims)
 
+    async def validate_logout_token(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        raw: str,
+        is_new_jti: Callable[[str, float], bool | Awaitable[bool]],
+    ) -> Mapping[str, Any] | None:
+        """Validate a back-channel logout token with the provider's keys (§2.6)."""
+        if not config.openid or config.metadata is None:
+            return None
+        from ...client.oidc.logout_token import validate_logout_token
+
+        self._validator_for_metadata(config)
+        if self._jwks is None:
+            from ...client.oidc import JWKSCache
+
+            self._jwks = JWKSCache(config.metadata.require("jwks_uri"), clock=lambda: _monotonic())
+        return await validate_logout_token(
+            http,
+            raw,
+            issuer=config.metadata.issuer,
+            client_id=config.client_id,
+            jwks=self._jwks,
+            is_new_jti=is_new_jti,
+        )
+
+    def _validator_for_metadata(self, config: ProviderConfig) -> None:
+        """Forget the keys cache when the metadata changed (a new ``jwks_uri``, maybe)."""
+        metadata = config.metadata
+        if self._validated_for is not metadata:
+            if self._jwks is not None and metadata is not None:
+                if self._jwks.jwks_uri != metadata.jwks_uri:
+                    self._jwks = None
+            self._validator = None
+            self._validated_for = metadata
+
     def end_session_url(self, config: ProviderConfig, target: str) -> str | None:
         """RP-initiated logout, when the provider has an ``end_session_endpoint``."""
         return end_session_redirect(config, target)
@@ -237,9 +273,9 @@ class OpenIDFlow(OAuth2Flow):
             ) from exc
         info = None
         if config.userinfo_url:
-            client = OAuth2Session(
-                config.client_id, token=token, session=http, **client_options(config)
-            )
+            # A resource call: only the DPoP key matters (no client authentication).
+            dpop = {"dpop": config.dpop_key} if config.dpop_key is not None else {}
+            client = OAuth2Session(config.client_id, token=token, session=http, **dpop)
             info = await _userinfo(name, client, config.userinfo_url, id_token)
         return Identity(claims=dict(id_token), userinfo=info)
 
@@ -247,11 +283,7 @@ class OpenIDFlow(OAuth2Flow):
         """The validator for ``raw``: kept while the metadata stays the same."""
         metadata = config.metadata
         assert metadata is not None  # noqa: S101 -- only OpenID configs get here
-        if self._validated_for is not metadata:  # (re-)discovered: new keys URL, maybe
-            if self._jwks is not None and self._jwks.jwks_uri != metadata.jwks_uri:
-                self._jwks = None
-            self._validator = None
-            self._validated_for = metadata
+        self._validator_for_metadata(config)  # (re-)discovered: new keys URL, maybe
         per_token = token_issuer(metadata, raw)
         if self._validator is not None and per_token is metadata:
             return self._validator
