@@ -467,9 +467,15 @@ def _client_jwk(where: str, merged: Mapping[str, Any]) -> Any:
             f"{where}: client_jwk needs joserfc; install the jose extra."
         ) from exc
     try:
-        return load_private_key(source)
+        key = load_private_key(source)
     except ConfigurationError as exc:
         raise ConfigurationError(f"{where}: client_jwk: {exc}") from exc
+    if key.key_type == "oct":
+        raise ConfigurationError(
+            f"{where}: client_jwk must be an asymmetric private key (EC, RSA or OKP); "
+            "client_secret_jwt signs with 'client_secret' instead."
+        )
+    return key
 
 
 def _dpop_key(where: str, jwk: Any) -> DPoPKey:

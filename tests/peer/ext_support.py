@@ -75,12 +75,11 @@ def free_port() -> int:
 
 
 @asynccontextmanager
-async def served(app: Quart) -> AsyncIterator[str]:
-    """Serve ``app`` with hypercorn on 127.0.0.1 (the peer calls it); its base URL."""
+async def served(app: Quart, port: int) -> AsyncIterator[str]:
+    """Serve ``app`` with hypercorn on 127.0.0.1:``port`` (the peer calls it); its base URL."""
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
-    port = free_port()
     config = Config()
     config.bind = [f"127.0.0.1:{port}"]
     config.accesslog = None

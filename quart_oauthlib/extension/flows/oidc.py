@@ -274,8 +274,9 @@ class OpenIDFlow(OAuth2Flow):
         info = None
         if config.userinfo_url:
             # A resource call: only the DPoP key matters (no client authentication).
-            dpop = {"dpop": config.dpop_key} if config.dpop_key is not None else {}
-            client = OAuth2Session(config.client_id, token=token, session=http, **dpop)
+            client = OAuth2Session(
+                config.client_id, token=token, session=http, dpop=config.dpop_key
+            )
             info = await _userinfo(name, client, config.userinfo_url, id_token)
         return Identity(claims=dict(id_token), userinfo=info)
 
