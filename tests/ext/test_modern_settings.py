@@ -171,3 +171,34 @@ def test_oauth1_refuses_the_oauth2_settings() -> None:
     }
     with pytest.raises(ConfigurationError, match="'dpop' is for OAuth 2"):
         QuartOAuth(app)
+
+
+async def test_a_token_bound_to_another_dpop_key_sends_the_user_to_sign_in() -> None:
+    from quart_oauthlib import MemoryTokenStore
+
+    store = MemoryTokenStore()
+    app = Quart(__name__)
+    app.secret_key = "test-secret-key-0123456789"
+    app.config["OAUTH_PROVIDERS"] = {
+        "bank": {
+            "client_id": "c",
+            "client_secret": "s",
+            "server_metadata_url": METADATA,
+            "dpop": True,
+        }
+    }
+    oauth = QuartOAuth(app, store=store, user_id_loader=lambda: "u")
+
+    @app.get("/x")
+    @oauth.require("bank")
+    async def view() -> str:
+        return "ok"
+
+    key = config_of(app).dpop_key
+    token = {"access_token": "a", "token_type": "DPoP", "expires_in": 600}
+    await store.set("bank", "user:u", {**token, "dpop_jkt": "another-keys-thumbprint"})
+    client = app.test_client()
+    refused = await client.get("/x")
+    assert refused.status_code == 302 and "/login/bank" in refused.headers["Location"]
+    await store.set("bank", "user:u", {**token, "dpop_jkt": key.thumbprint})
+    assert (await client.get("/x")).status_code == 200
