@@ -29,7 +29,7 @@ from ._oauth2_grant import (
 from ._provider_call import call_provider
 from ._session_base import BaseSession
 from ._single_flight import SingleFlight
-from ._token_endpoint import TokenResponse, check_answer
+from ._token_endpoint import DEFAULT_TOKEN_TYPES, TokenResponse, check_answer
 from ._transport import (
     BasicCredentials,
     RequestContext,
@@ -43,7 +43,9 @@ from .oauth2_auth import (
     authorization_value,
     expires_at_of,
     is_expired,
+    lifetime_of,
     load_token,
+    margin_for,
 )
 
 if TYPE_CHECKING:
@@ -118,8 +120,12 @@ class OAuth2SessionBase(BaseSession):
         self.refresh_margin = refresh_margin
         self._pkce: PKCEMethod | None = pkce
         self._code_verifier: str | None = None
+        #: The token types this session can use (RFC 6749 §7.1); an answer with
+        #: another is refused at the exchange. DPoP support adds "DPoP" here.
+        self.token_types: set[str] = set(DEFAULT_TOKEN_TYPES)
         self._basic_client_auth = True
         self._expires_at: float | None = None
+        self._lifetime: float | None = None
         self.token = token or {}
         self._refresh: SingleFlight[Token] = SingleFlight()  # not SingleFlight[...](): slow
         self._last_fragment_url: URL | None = None
@@ -216,6 +222,7 @@ class OAuth2SessionBase(BaseSession):
     def token(self, value: Mapping[str, Any] | None) -> None:
         load_token(self._client, value)
         self._expires_at = expires_at_of(self._client.token)
+        self._lifetime = lifetime_of(self._client.token)
 
     @property
     def access_token(self) -> str | None:
@@ -242,8 +249,16 @@ class OAuth2SessionBase(BaseSession):
         self._code_verifier = value
 
     def new_state(self) -> str:
-        """Make (and remember) a fresh ``state`` for an authorization request."""
-        state = self.state() if callable(self.state) else generate_token()
+        """Make (and remember) the ``state`` for an authorization request.
+
+        The ``state`` given to the constructor when it is a string (as in
+        requests-oauthlib), a new one from it when it is a callable, or a
+        random one.
+        """
+        if isinstance(self.state, str):
+            state = self.state
+        else:
+            state = self.state() if callable(self.state) else generate_token()
         self._state = state
         return state
 
@@ -294,7 +309,7 @@ class OAuth2SessionBase(BaseSession):
             str_url = str(url)
             if (
                 value is not None
-                and not is_expired(self._expires_at, self.refresh_margin)
+                and not is_expired(self._expires_at, self._margin())
                 and not self.compliance_hook["protected_request"]
                 and (str_url.startswith("https://") or is_secure_transport(str_url))
             ):
@@ -306,6 +321,10 @@ class OAuth2SessionBase(BaseSession):
         return RequestContext(
             self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
         )
+
+    def _margin(self) -> float:
+        """The refresh margin for the current token: scaled down for short-lived ones."""
+        return margin_for(self.refresh_margin, self._lifetime)
 
     def _token_ready(self) -> bool:
         """Whether the token to send is at hand without awaiting anything."""
@@ -326,7 +345,7 @@ class OAuth2SessionBase(BaseSession):
         send_headers = dict(headers) if headers else {}
         if not withhold_token and self._client.access_token:
             expires_at = self._expires_at
-            if expires_at is not None and expires_at - self.refresh_margin <= time.time():
+            if expires_at is not None and expires_at - self._margin() <= time.time():
                 await self.ensure_active_token(client_id=client_id, client_secret=client_secret)
             str_url = str(url)
             if not str_url.startswith("https://"):
@@ -362,7 +381,7 @@ class OAuth2SessionBase(BaseSession):
             TokenUpdated: Refreshed, and no ``token_updater`` to hand it to.
             TokenRefreshError: The refresh failed; the old token is still set.
         """
-        if not is_expired(self._expires_at, self.refresh_margin):
+        if not is_expired(self._expires_at, self._margin()):
             return
         if not self.auto_refresh_url:
             raise TokenExpiredError()
@@ -459,7 +478,7 @@ class OAuth2SessionBase(BaseSession):
             return parse_token(
                 self._client, response, scope_string(self.scope), token_types=("DPoP",)
             )
-        return parse_token(self._client, response, scope_string(self.scope))
+        return parse_token(self._client, response, scope_string(self.scope), self.token_types)
 
     async def _post_to_provider(
         self,

@@ -14,9 +14,12 @@ from oauthlib.oauth2 import (
     MismatchingStateError,
     WebApplicationClient,
 )
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 
-from ._token_endpoint import TokenResponse, check_answer
+from ..errors import TokenResponseError
+from ._token_endpoint import DEFAULT_TOKEN_TYPES, TokenResponse, check_answer
 from ._transport import BasicCredentials, authorization_from, basic_authorization
+from .oauth2_auth import load_token
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -99,6 +102,10 @@ def stored_credentials(
     credentials to ``form`` and returns None.
     """
     if client_secret is None:
+        # A public client identifies itself in the body (RFC 6749 §3.2.1, §6);
+        # without it, a provider cannot tell whose refresh token this is.
+        if client_id:
+            form.setdefault("client_id", client_id)
         return None
     if basic and client_id:
         return basic_authorization(client_id, client_secret, form_encode=True)
@@ -111,14 +118,38 @@ def parse_token(
     client: Client,
     response: TokenResponse,
     scope: str | None,
-    token_types: Iterable[str] | None = None,
+    token_types: Iterable[str] = DEFAULT_TOKEN_TYPES,
 ) -> Token:
     """Turn a token endpoint's answer into a token, through the oauthlib client.
 
     The client's own token is replaced only when the answer holds a usable token
-    of one of ``token_types`` (by default those the oauthlib client can use).
+    of one of ``token_types`` (RFC 6749 §7.1: a type the client does not
+    understand is refused at the exchange, not at first use).
     """
-    check_answer(response, token_types=client.token_types if token_types is None else token_types)
+    check_answer(response, token_types=token_types)
+    previous = dict(client.token or {})
+    try:
+        _parse_into(client, response, scope)
+    except (OAuth2Error, Warning):
+        load_token(client, previous)
+        raise
+    except Exception as exc:
+        # check_answer refuses the shapes known to break oauthlib; anything else
+        # it trips over is still the provider's broken answer, not our bug.
+        load_token(client, previous)
+        raise TokenResponseError(
+            f"The token endpoint's answer could not be read as a token ({type(exc).__name__}).",
+            status=response.status,
+            content_type=response.content_type,
+        ) from exc
+    token: Token = dict(client.token)
+    granted_scope = token.get("scope")
+    if isinstance(granted_scope, list) and len(granted_scope) == 1 and "," in granted_scope[0]:
+        token["scope"] = [s for s in granted_scope[0].split(",") if s]  # GitHub's commas
+    return token
+
+
+def _parse_into(client: Client, response: TokenResponse, scope: str | None) -> None:
     try:
         client.parse_request_body_response(response.text, scope=scope)
     except Warning as changed:
@@ -130,8 +161,3 @@ def parse_token(
         log.info("The provider granted a different scope than requested.")
         client.token = granted
         client.populate_token_attributes(granted)
-    token: Token = dict(client.token)
-    granted_scope = token.get("scope")
-    if isinstance(granted_scope, list) and len(granted_scope) == 1 and "," in granted_scope[0]:
-        token["scope"] = [s for s in granted_scope[0].split(",") if s]  # GitHub's commas
-    return token

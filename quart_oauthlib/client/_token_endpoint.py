@@ -20,6 +20,7 @@ from multidict import CIMultiDictProxy
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error, raise_from_error
 
 from ..errors import TokenResponseError, excerpt
+from ._token_fields import check_fields
 from ._transport import (
     DEFAULT_TOKEN_TIMEOUT,
     MAX_TOKEN_RESPONSE_BYTES,
@@ -30,6 +31,9 @@ from ._transport import (
 
 log = logging.getLogger("quart_oauthlib")
 
+#: The token types a session accepts by default (RFC 6749 §7.1). A session that
+#: can use another type (DPoP, RFC 9449) adds it to its ``token_types``.
+DEFAULT_TOKEN_TYPES: frozenset[str] = frozenset({"Bearer"})
 #: Keys whose values must never be quoted in an error message.
 SECRET_KEYS = frozenset(
     {"access_token", "refresh_token", "id_token", "client_secret", "code", "code_verifier"}
@@ -114,19 +118,31 @@ async def post_form(
     async def exchange() -> TokenResponse:
         # Redirects are not followed: a 3xx would carry our code and credentials
         # to wherever the endpoint points.
+        # raise_for_status=False: a session made with raise_for_status=True would
+        # turn the provider's error answers into aiohttp errors (which carry our
+        # request headers, credentials included) before we could read them.
         async with http.request(
-            method, url, headers=headers, allow_redirects=False, **kwargs
+            method, url, headers=headers, allow_redirects=False, raise_for_status=False, **kwargs
         ) as resp:
             body = await read_bounded(resp, MAX_TOKEN_RESPONSE_BYTES)
-            charset = resp.charset or "utf-8"
             return TokenResponse(
                 status=resp.status,
                 headers=CIMultiDictProxy(resp.headers.copy()),
                 url=str(resp.url),
-                text=body.decode(charset, errors="replace"),
+                text=_decode(body, resp.charset),
             )
 
-    return await with_deadline(exchange(), deadline, "The token request")
+    return await with_deadline(
+        exchange(), deadline, "The token request", session_timeout=http.timeout
+    )
+
+
+def _decode(body: bytes, charset: str | None) -> str:
+    """The body as text; an unknown charset falls back to UTF-8 rather than failing."""
+    try:
+        return body.decode(charset or "utf-8", errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
 
 
 def _deadline_seconds(timeout: float | aiohttp.ClientTimeout | None) -> float:
@@ -137,7 +153,7 @@ def _deadline_seconds(timeout: float | aiohttp.ClientTimeout | None) -> float:
     return float(timeout)
 
 
-def check_answer(response: TokenResponse, token_types: Iterable[str] = ("Bearer",)) -> None:
+def check_answer(response: TokenResponse, token_types: Iterable[str] = DEFAULT_TOKEN_TYPES) -> None:
     """Raise a clear error for answers that cannot hold a token.
 
     Protocol errors (a body with ``error``) raise oauthlib's matching
@@ -177,6 +193,7 @@ def check_answer(response: TokenResponse, token_types: Iterable[str] = ("Bearer"
             status=response.status,
             content_type=response.content_type,
         )
+    check_fields(params, response.status, response.content_type)
     _check_token_type(params, token_types, response)
 
 
@@ -199,7 +216,7 @@ def _parse_params(response: TokenResponse) -> dict[str, Any] | None:
         return None
     try:
         parsed = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         parsed = None
     if isinstance(parsed, dict):
         return parsed

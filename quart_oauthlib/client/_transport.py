@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import inspect
+import os
 import ssl
-from collections.abc import Awaitable, Coroutine, Generator
+from collections.abc import Awaitable, Coroutine, Generator, Mapping
 from types import TracebackType
 from typing import Any, Final, Protocol, TypeVar
 from urllib.parse import quote
@@ -21,13 +22,15 @@ from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from yarl import URL
 
 from ..errors import DeadlineExceededError, TokenResponseError
+from .budget import effective_deadline
+from .tls import ClientCertificate
 
 T = TypeVar("T")
 
 #: Token answers are a few KB; anything much larger is broken or hostile.
 MAX_TOKEN_RESPONSE_BYTES: Final = 1024 * 1024
 #: Total deadline of a token request, connection to last byte, in seconds.
-DEFAULT_TOKEN_TIMEOUT: Final = 30.0
+DEFAULT_TOKEN_TIMEOUT: Final = 10.0
 #: Redirect statuses that aiohttp would follow.
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 
@@ -66,7 +69,7 @@ def authorization_from(auth: BasicCredentials | None) -> str | None:
     raise TypeError("auth must be a (user, password) tuple or an aiohttp.BasicAuth")
 
 
-_cert_contexts: dict[tuple[str, str | None], ssl.SSLContext] = {}
+_certificates: dict[tuple[str, str | None, bool], ClientCertificate] = {}
 
 
 def ssl_option(
@@ -78,25 +81,28 @@ def ssl_option(
     """The value for aiohttp's ``ssl=`` argument.
 
     Args:
-        verify_ssl: False disables certificate checks (never do this in production).
-        ssl_context: A context to use as is.
+        verify_ssl: False disables certificate checks (never do this in production);
+            also with ``cert``.
+        ssl_context: A context to use as is. It is never modified: with ``cert``,
+            a new context with its CAs and checks holds the certificate.
         cert: A client certificate for TLS client authentication (RFC 8705):
             one PEM file holding certificate and key, or ``(certfile, keyfile)``.
-            With ``ssl_context`` the certificate is loaded into that context;
-            without it, into a default context that trusts the system's CAs.
+            Without ``ssl_context`` it is loaded into a context that trusts the
+            system's CAs, kept, and reloaded when the files change.
     """
     if cert is not None:
         certfile, keyfile = (cert, None) if isinstance(cert, str) else cert
         if ssl_context is not None:
-            ssl_context.load_cert_chain(certfile, keyfile)
-            return ssl_context
-        key = (certfile, keyfile)
-        context = _cert_contexts.get(key)
-        if context is None:
-            context = ssl.create_default_context()
-            context.load_cert_chain(certfile, keyfile)
-            _cert_contexts[key] = context
-        return context
+            return ClientCertificate(
+                certfile, keyfile, base=ssl_context, verify=verify_ssl
+            ).context()
+        key = (certfile, keyfile, verify_ssl)
+        certificate = _certificates.get(key)
+        if certificate is None:
+            certificate = _certificates[key] = ClientCertificate(
+                certfile, keyfile, verify=verify_ssl
+            )
+        return certificate.context()
     if ssl_context is not None:
         return ssl_context
     return True if verify_ssl else False
@@ -115,6 +121,59 @@ def request_options(
     if proxy is not None:
         options["proxy"] = proxy
     return options
+
+
+def requests_options(kwargs: dict[str, Any], url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """Take requests' ``verify=`` and ``proxies=`` out of ``kwargs``, as aiohttp options.
+
+    Code ported from requests-oauthlib passes them to ``fetch_token``; left in
+    ``kwargs`` they would be sent to the provider as form fields (a proxy URL
+    with its password included).
+
+    * ``verify=False`` turns certificate checks off; ``verify=True`` changes
+      nothing; ``verify="/path/ca.pem"`` trusts that bundle only, as requests does.
+    * ``proxies={"https": url}`` picks the proxy for ``url``'s scheme (or
+      ``"all"``, or ``"https://host"``), as requests does.
+
+    Args:
+        kwargs: The caller's keyword arguments; ``verify`` and ``proxies`` are removed.
+        url: The URL the request goes to.
+        options: The aiohttp options made so far (``ssl``, ``proxy``); not modified.
+
+    Returns:
+        The aiohttp options, with the mapped ones.
+
+    Raises:
+        TypeError: A value that has no aiohttp equivalent, or one given twice.
+    """
+    result = dict(options)
+    if "verify" in kwargs:
+        verify = kwargs.pop("verify")
+        if "ssl" in result and verify is not True:
+            raise TypeError("Give verify= or verify_ssl=/ssl_context=/cert=, not both.")
+        if verify is False:
+            result["ssl"] = False
+        elif isinstance(verify, str | os.PathLike):
+            result["ssl"] = ssl.create_default_context(cafile=os.fspath(verify))
+        elif verify is not True:
+            raise TypeError("verify= must be True, False or the path of a CA bundle.")
+    if "proxies" in kwargs:
+        proxies = kwargs.pop("proxies")
+        if proxies is None:
+            return result
+        if not isinstance(proxies, Mapping):
+            raise TypeError("proxies= must be a mapping such as {'https': 'http://proxy:3128'}.")
+        target = URL(url)
+        for key in (f"{target.scheme}://{target.host}", target.scheme, "all"):
+            chosen = proxies.get(key)
+            if chosen is not None:
+                if "proxy" in result:
+                    raise TypeError("Give proxy= or proxies=, not both.")
+                if not isinstance(chosen, str | URL):
+                    raise TypeError("Each proxies= value must be a proxy URL.")
+                result["proxy"] = chosen
+                break
+    return result
 
 
 async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
@@ -140,15 +199,48 @@ async def read_bounded(response: aiohttp.ClientResponse, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-async def with_deadline(awaitable: Awaitable[T], seconds: float | None, what: str) -> T:
-    """Await ``awaitable`` within ``seconds`` in total, or raise DeadlineExceededError."""
+async def with_deadline(
+    awaitable: Awaitable[T],
+    seconds: float | None,
+    what: str,
+    *,
+    session_timeout: aiohttp.ClientTimeout | None = None,
+) -> T:
+    """Await ``awaitable`` within ``seconds`` in total, or raise DeadlineExceededError.
+
+    The deadline is also cut short by a :func:`~quart_oauthlib.client.budget.time_budget`
+    around the call. The error names the limit that really ran out: ours, the
+    budget's, or the aiohttp session's own ``timeout`` (``session_timeout``).
+    """
+    limit, budget = effective_deadline(seconds)
     try:
-        async with asyncio.timeout(seconds):
+        async with asyncio.timeout(limit) as timer:
             return await awaitable
     except TimeoutError as exc:
         if isinstance(exc, DeadlineExceededError):
             raise
-        raise DeadlineExceededError(f"{what} took longer than {seconds} seconds.") from exc
+        if timer.expired():
+            if budget is not None:
+                raise DeadlineExceededError(
+                    f"{what} ran out of the {budget:g} s time budget of the whole operation."
+                ) from exc
+            raise DeadlineExceededError(f"{what} took longer than {seconds:g} s.") from exc
+        raise DeadlineExceededError(
+            f"{what} timed out by the HTTP session's own timeout"
+            f" ({describe_timeout(session_timeout)})."
+        ) from exc
+
+
+def describe_timeout(timeout: aiohttp.ClientTimeout | None) -> str:
+    """The figures an ``aiohttp.ClientTimeout`` sets, for a message."""
+    if timeout is None:
+        return "unknown"
+    parts = [
+        f"{name}={value:g} s"
+        for name in ("total", "connect", "sock_connect", "sock_read")
+        if (value := getattr(timeout, name)) is not None
+    ]
+    return ", ".join(parts) or "none set"
 
 
 async def maybe_await(value: T | Awaitable[T]) -> T:

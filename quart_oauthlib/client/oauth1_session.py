@@ -266,7 +266,9 @@ class OAuth1Session(BaseSession):
     ) -> Token:
         log.debug("Fetching an OAuth 1 %s from %s", what, URL(url).with_query(None))
         token = await fetch_token(
-            lambda: self._send("POST", url, auth, kwargs),
+            # raise_for_status=False: a refusal is judged (TokenRequestDenied) whatever
+            # the session was made with, and no aiohttp error carries our signed headers.
+            lambda: self._send("POST", url, auth, {"raise_for_status": False, **kwargs}),
             what=what,
             timeout=self.token_timeout,
             limit=self.max_token_bytes,

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from typing import Any, Final
@@ -19,6 +20,9 @@ from ._transport import require_secure_transport
 
 #: Refresh this many seconds before the provider's expiry, for clock skew and latency.
 DEFAULT_REFRESH_MARGIN: Final = 30.0
+#: The margin never exceeds this share of the token's lifetime: a token that lives
+#: 20 s is refreshed 5 s early, not 30 s early (which would call it expired at once).
+MARGIN_SHARE_OF_LIFETIME: Final = 0.25
 
 _base_add_token = Client.add_token
 
@@ -28,6 +32,35 @@ def expires_at_of(token: Mapping[str, Any]) -> float | None:
     if not token:
         return None
     return parse_expires(dict(token))[2]
+
+
+def lifetime_of(token: Mapping[str, Any]) -> float | None:
+    """How long a token lived when it was issued (its ``expires_in``), or None if unknown."""
+    value = token.get("expires_in") if token else None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        lifetime = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return lifetime if math.isfinite(lifetime) else None
+
+
+def margin_for(margin: float, lifetime: float | None) -> float:
+    """The refresh margin for a token of ``lifetime`` seconds.
+
+    At most :data:`MARGIN_SHARE_OF_LIFETIME` of the lifetime, so that a token is
+    usable when it arrives however short-lived it is. An unknown lifetime keeps
+    the full margin.
+    """
+    if lifetime is None:
+        return margin
+    return max(0.0, min(margin, lifetime * MARGIN_SHARE_OF_LIFETIME))
+
+
+def token_expired(token: Mapping[str, Any], margin: float) -> bool:
+    """True if ``token`` should no longer be sent: :func:`is_expired` with a scaled margin."""
+    return is_expired(expires_at_of(token), margin_for(margin, lifetime_of(token)))
 
 
 def load_token(client: Client, token: Mapping[str, Any] | None) -> None:
@@ -97,10 +130,11 @@ class OAuth2:
         client_id: The client id, when ``client`` is not given.
         client: An ``oauthlib.oauth2.Client`` (``WebApplicationClient`` by default).
         token: The token dict.
-        refresh_margin: Treat the token as expired this many seconds early.
+        refresh_margin: Treat the token as expired this many seconds early (at
+            most a quarter of its lifetime, see :func:`margin_for`).
     """
 
-    __slots__ = ("_client", "_expires_at", "refresh_margin")
+    __slots__ = ("_client", "_expires_at", "_lifetime", "refresh_margin")
 
     def __init__(
         self,
@@ -118,6 +152,7 @@ class OAuth2:
             )
         self.refresh_margin = refresh_margin
         self._expires_at: float | None = None
+        self._lifetime: float | None = None
         self.token = token or {}
 
     @property
@@ -130,6 +165,7 @@ class OAuth2:
     def token(self, value: Mapping[str, Any]) -> None:
         load_token(self._client, value)
         self._expires_at = expires_at_of(value)
+        self._lifetime = lifetime_of(value)
 
     async def __call__(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
@@ -137,7 +173,7 @@ class OAuth2:
         """Sign ``request`` (unless it is a cross-origin redirect hop) and send it."""
         _, may_sign = enter_chain(request)
         if may_sign and self._client.access_token:
-            if is_expired(self._expires_at, self.refresh_margin):
+            if is_expired(self._expires_at, margin_for(self.refresh_margin, self._lifetime)):
                 raise TokenExpiredError()
             require_secure_transport(request.url)
             headers: dict[str, str] = {}

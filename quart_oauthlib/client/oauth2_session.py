@@ -35,6 +35,7 @@ from ._transport import (
     authorization_from,
     maybe_await,
     request_options,
+    requests_options,
     require_secure_transport,
 )
 
@@ -73,7 +74,8 @@ class OAuth2Session(OAuth2SessionBase):
         client_secret: Kept so that refreshes and re-fetches authenticate
             without passing it again.
         pkce: ``"S256"`` (recommended) or ``"plain"`` to use PKCE (RFC 7636).
-        refresh_margin: Refresh this many seconds before the token expires.
+        refresh_margin: Refresh this many seconds before the token expires (at
+            most a quarter of its lifetime, so a short-lived token is usable).
         session: An ``aiohttp.ClientSession`` to borrow (it stays yours to close).
         token_endpoint_auth_method: How the client authenticates on every call to
             the provider (token, refresh, PAR, revocation, introspection):
@@ -221,7 +223,7 @@ class OAuth2Session(OAuth2SessionBase):
             password: For the password grant.
             method: ``"POST"`` or ``"GET"``.
             force_querystring: Send the parameters in the query string.
-            timeout: Total deadline of the request, in seconds (30 by default).
+            timeout: Total deadline of the request, in seconds (10 by default).
             headers: Headers to send instead of the defaults.
             verify_ssl: False disables certificate checks.
             proxy: A proxy URL, as aiohttp takes it.
@@ -239,6 +241,9 @@ class OAuth2Session(OAuth2SessionBase):
             The token dict.
         """
         require_secure_transport(token_url)
+        options = requests_options(
+            kwargs, token_url, request_options(verify_ssl, ssl_context, cert, proxy)
+        )
         if client_secret is not None:
             self.client_secret = client_secret
         client_secret = self.client_secret if client_secret is None else client_secret
@@ -301,7 +306,7 @@ class OAuth2Session(OAuth2SessionBase):
             headers=send_headers,
             as_query=as_query,
             timeout=timeout,
-            request_options=request_options(verify_ssl, ssl_context, cert, proxy),
+            request_options=options,
         )
         log.debug(
             "Token request to %s answered %s.", URL(token_url).with_query(None), response.status
@@ -339,6 +344,10 @@ class OAuth2Session(OAuth2SessionBase):
             leaves the old one in it, so the next refresh still works.
         """
         require_secure_transport(token_url)
+        kwargs = {**self.auto_refresh_kwargs, **kwargs}  # as requests-oauthlib merges them
+        options = requests_options(
+            kwargs, token_url, request_options(verify_ssl, ssl_context, cert, proxy)
+        )
         refresh_token = refresh_token or self.token.get("refresh_token")
         if not refresh_token:
             raise ValueError("No refresh token: pass refresh_token= or set a token that has one.")
@@ -364,7 +373,7 @@ class OAuth2Session(OAuth2SessionBase):
             headers=send_headers,
             as_query=False,
             timeout=timeout,
-            request_options=request_options(verify_ssl, ssl_context, cert, proxy),
+            request_options=options,
         )
         for hook in self.compliance_hook["refresh_token_response"]:
             response = await maybe_await(hook(response))

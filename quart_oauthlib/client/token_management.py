@@ -95,7 +95,7 @@ async def revoke_token(
             its refresh token when ``token_type_hint`` is ``"refresh_token"``.
         token_type_hint: Sent as is; None to send no hint.
         auth: Client credentials for HTTP Basic, instead of the session's.
-        timeout: Total deadline in seconds (30 by default).
+        timeout: Total deadline in seconds (10 by default).
         ssl_context: An ``ssl.SSLContext`` for this request.
         **kwargs: Extra form parameters; with ``client_secret=`` the client
             authenticates in the form (``client_secret_post``) instead of Basic.
@@ -130,7 +130,7 @@ async def introspect_token(
         token: The token to ask about; by default the session's access token.
         token_type_hint: An optional hint; None sends none.
         auth: Client credentials for HTTP Basic, instead of the session's.
-        timeout: Total deadline in seconds (30 by default).
+        timeout: Total deadline in seconds (10 by default).
         ssl_context: An ``ssl.SSLContext`` for this request.
         **kwargs: Extra form parameters; with ``client_secret=`` the client
             authenticates in the form (``client_secret_post``) instead of Basic.

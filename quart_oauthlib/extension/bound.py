@@ -17,17 +17,18 @@ from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
 
 from ..client.oauth1_session import OAuth1Session
-from ..client.oauth2_auth import expires_at_of, is_expired
+from ..client.oauth2_auth import token_expired
 from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token
-from . import profile_fetch as _profile_flow
-from .flows import oauth2 as _oauth2_flow
-from .flows import oidc as _oidc_flow
+from .flows.oidc import userinfo as checked_userinfo
+from .flows.oidc_claims import stored_claims
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
+from .profile_fetch import fetch_profile
+from .provider import Provider
 from .state import OAuthState, get_state, request_cache
 
 __all__ = [
@@ -51,7 +52,8 @@ class BoundOAuth2Session(OAuth2Session):
         provider: The provider's name.
     """
 
-    def __init__(self, config: ProviderConfig, app_state: OAuthState, http: aiohttp.ClientSession):
+    def __init__(self, provider: Provider, app_state: OAuthState, http: aiohttp.ClientSession):
+        config = provider.config  # the discovered endpoints, if discovered already
         super().__init__(
             config.client_id,
             auto_refresh_url=config.refresh_url,
@@ -63,17 +65,17 @@ class BoundOAuth2Session(OAuth2Session):
         )
         self.provider = config.name
         self._app_state = app_state
+        self._source = provider
         self._loaded = False
         # Not discovered yet in this process: the refresh URL comes with the metadata.
-        self._discover = config.server_metadata_url is not None and config.metadata is None
+        self._discover = provider.needs_discovery
         if config.compliance_fix is not None:
             config.compliance_fix(self)
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
         if self._discover:
-            state = self._app_state
-            config = await _oidc_flow.resolve(state, state.provider(self.provider))
+            config = await self._source.resolve(self._app_state.http_session())
             self._discover = False
             self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
         if not self._loaded:
@@ -105,7 +107,7 @@ class BoundOAuth2Session(OAuth2Session):
         ``preferred_username``); the ``oauth_authorized`` signal gets them all.
         None when the user has not signed in with this provider.
         """
-        return await _oidc_flow.stored_claims(self._app_state, self.provider)
+        return await stored_claims(self._app_state, self.provider)
 
     async def userinfo(self) -> dict[str, Any]:
         """The user's claims from the provider's userinfo endpoint (OIDC Core §5.3).
@@ -119,7 +121,8 @@ class BoundOAuth2Session(OAuth2Session):
             UserInfoError: The answer is unusable.
         """
         await self.load_token()
-        return await _oidc_flow.userinfo(self._app_state, self, self.provider)
+        config = await self._source.resolve(self._app_state.http_session())
+        return await checked_userinfo(config, self, await self.id_token_claims())
 
     async def profile(self) -> Profile:
         """The user's id, e-mail, name and avatar, the same record for every provider.
@@ -128,14 +131,23 @@ class BoundOAuth2Session(OAuth2Session):
             TokenNotFoundError: The user holds no token for this provider.
             UserInfoError: The userinfo answer is unusable, or holds no user id.
         """
-        return await _profile_flow.fetch_profile(self._app_state, self, self.provider)
+        config = await self._source.resolve(self._app_state.http_session())
+        token = await self.load_token()
+        openid = config.server_metadata_url is not None  # userinfo checked against the login
+        return await fetch_profile(
+            config,
+            self,
+            token,
+            claims=self.id_token_claims,
+            userinfo=self.userinfo if openid else None,
+        )
 
     async def ensure_active_token(
         self, *, client_id: str | None = None, client_secret: str | None = None
     ) -> None:
         """Refresh an expiring token once per user, even across concurrent requests."""
         await self.load_token()
-        if not self.token or not is_expired(expires_at_of(self.token), self.refresh_margin):
+        if not self.token or not token_expired(self.token, self.refresh_margin):
             return
         await self._refresh_for_user(False, client_id, client_secret)
 
@@ -232,11 +244,7 @@ class BoundOAuth2Session(OAuth2Session):
         The kept ID token claims go too. Later requests of this session are sent
         without a token.
         """
-        state = self._app_state
-        config = state.provider(self.provider)
-        if revoke:
-            config = await _oidc_flow.resolve(state, config)  # the revocation URL may be discovered
-        await forget_token(state, config, revoke=revoke)
+        await forget_token(self._app_state, self._source, revoke=revoke)
         self.token = None
         self._loaded = True
 
@@ -251,7 +259,8 @@ class BoundOAuth1Session(OAuth1Session):
         provider: The provider's name.
     """
 
-    def __init__(self, config: ProviderConfig, app_state: OAuthState, http: aiohttp.ClientSession):
+    def __init__(self, provider: Provider, app_state: OAuthState, http: aiohttp.ClientSession):
+        config = provider.settings
         super().__init__(
             config.client_id,
             config.client_secret,
@@ -260,6 +269,7 @@ class BoundOAuth1Session(OAuth1Session):
         )
         self.provider = config.name
         self._app_state = app_state
+        self._source = provider
         self._loaded = False
 
     async def load_token(self) -> dict[str, str] | None:
@@ -281,7 +291,7 @@ class BoundOAuth1Session(OAuth1Session):
         OAuth 1 has no revocation: the provider keeps the token until the user
         withdraws the app's access there. Later requests are sent unsigned by a token.
         """
-        await forget_token(self._app_state, self._app_state.provider(self.provider), revoke=False)
+        await forget_token(self._app_state, self._source, revoke=False)
         client = self._client.client
         client.resource_owner_key = client.resource_owner_secret = client.verifier = None
         self._loaded = True
@@ -297,7 +307,9 @@ class BoundOAuth1Session(OAuth1Session):
             TokenNotFoundError: The user holds no token for this provider.
             UserInfoError: The userinfo answer is unusable, or holds no user id.
         """
-        return await _profile_flow.fetch_profile(self._app_state, self, self.provider)
+        return await fetch_profile(
+            self._source.config, self, await self.load_token(), claims=_no_claims
+        )
 
 
 BoundSession = BoundOAuth2Session | BoundOAuth1Session
@@ -313,17 +325,33 @@ def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     return {}
 
 
-async def forget_token(state: OAuthState, config: ProviderConfig, *, revoke: bool) -> None:
-    """Drop the current user's token for ``config``, revoking it first if asked and possible."""
-    token = await state.load_token(config.name)
-    if revoke and token and config.version == 2:
-        await _oauth2_flow.revoke(config, state, token)
-    await state.delete_token(config.name)
-    _oidc_flow.forget(config.name)
+async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -> ProviderConfig:
+    """Drop the current user's token for ``provider``, revoking it first if asked and possible.
+
+    Returns the provider's config used (discovered, when it could be), for the
+    logout view's end-session URL.
+    """
+    token = await state.load_token(provider.name)
+    config = await provider.logout(state, token, revoke=revoke)
+    await state.delete_token(provider.name)
+    return config
 
 
-def bound_session(name: str) -> BoundSession:
+async def _no_claims() -> None:
+    return None
+
+
+#: The bound session for each kind of token a Flow leaves (``Flow.protocol``).
+_BOUND_KINDS: dict[str, type[BoundOAuth1Session] | type[BoundOAuth2Session]] = {
+    "oauth1": BoundOAuth1Session,
+    "oauth2": BoundOAuth2Session,
+}
+
+
+def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
     """The current request's session for provider ``name``.
+
+    ``state`` is the current app's, when the caller has it already.
 
     Raises:
         RuntimeError: Outside a request.
@@ -334,13 +362,14 @@ def bound_session(name: str) -> BoundSession:
             f"oauth[{name!r}] is bound to the user of the current request; use it inside a "
             "request, or build an OAuth2Session with the token yourself elsewhere."
         )
-    state = get_state()
-    config = _oidc_flow.cached_config(state, state.provider(name))
+    if state is None:
+        state = get_state()
+    provider = state.provider(name)
     cache = request_cache()
     bound: BoundSession | None = cache.sessions.get(name)
     if bound is None:
-        kind = BoundOAuth1Session if config.version == 1 else BoundOAuth2Session
-        bound = cache.sessions[name] = kind(config, state, state.http_session())
+        kind = _BOUND_KINDS[provider.flow.protocol]
+        bound = cache.sessions[name] = kind(provider, state, state.http_session())
         if isinstance(bound, BoundOAuth2Session) and name in cache.tokens:
             bound._adopt(cache.tokens[name])  # read by @oauth.require: no need to wait for it
     return bound

@@ -26,6 +26,7 @@ import aiohttp
 from quart import Quart, current_app, has_app_context
 from quart.typing import ResponseReturnValue
 
+from ..client.tls import trust_store_with
 from ..errors import ConfigurationError
 from ..providers import PRESETS
 from ..providers.settings import ProviderConfig, ProviderSettings, resolve_provider
@@ -36,6 +37,7 @@ from ..storage.session import SessionTokenStore
 from .bound import BoundSession, bound_session
 from .flow_state import FlowStore
 from .http_errors import ReauthorizationRequiredError
+from .provider import Provider
 from .require import handle_reauthorization, require
 from .state import (
     EXTENSION_KEY,
@@ -118,7 +120,7 @@ class QuartOAuth:
             raise ConfigurationError("QuartOAuth is already initialised on this app.")
         providers = self._resolve_providers(app.config.get("OAUTH_PROVIDERS", {}))
         state = OAuthState(
-            providers=providers,
+            providers={name: Provider(config) for name, config in providers.items()},
             store=self._resolve_store(app),
             flows=FlowStore(
                 timeout=float(_config(app, "OAUTH_FLOW_TIMEOUT")),
@@ -155,11 +157,11 @@ class QuartOAuth:
         state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
         if name.startswith("_") or state is None or name not in state.providers:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        return bound_session(name)
+        return bound_session(name, state)
 
     def provider(self, name: str, app: Quart | None = None) -> ProviderConfig:
         """The checked configuration of provider ``name`` (of the current app by default)."""
-        return get_state(app).provider(name)
+        return get_state(app).provider(name).settings
 
     def require(
         self, *names: str
@@ -227,7 +229,7 @@ class QuartOAuth:
         bundle = _config(app, "OAUTH_CA_BUNDLE")
         if context is None and bundle:
             try:
-                context = ssl.create_default_context(cafile=str(bundle))
+                context = trust_store_with(bundle)
             except (OSError, ssl.SSLError) as exc:
                 raise ConfigurationError(
                     f"OAUTH_CA_BUNDLE: cannot load CA certificates from {bundle!r} ({exc})."

@@ -13,52 +13,64 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 from oauthlib.common import add_params_to_uri
 
+from ..client.oauth1_session import OAuth1Session
+from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, UserInfoError
 from ..profile import Profile, map_profile
 from ..providers.settings import ProviderConfig
-from .flows import oidc as _oidc_flow
-from .state import OAuthState
-
-if TYPE_CHECKING:
-    from .bound import BoundSession
+from ..storage.base import Token
 
 __all__ = ["fetch_profile"]
+
+Claims = Callable[[], Awaitable[dict[str, Any] | None]]
+UserInfo = Callable[[], Awaitable[dict[str, Any]]]
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-async def fetch_profile(state: OAuthState, bound: BoundSession, name: str) -> Profile:
-    """The current user's :class:`Profile` at provider ``name``.
+async def fetch_profile(
+    config: ProviderConfig,
+    session: OAuth2Session | OAuth1Session,
+    token: Token | None,
+    *,
+    claims: Claims,
+    userinfo: UserInfo | None = None,
+) -> Profile:
+    """The current user's :class:`Profile` at provider ``config.name``.
+
+    Args:
+        config: The provider's current config (discovered endpoints filled in).
+        session: The user's session, holding ``token``.
+        token: The user's token (None: not signed in).
+        claims: Gives the ID token claims kept from the login, if any.
+        userinfo: The checked OpenID userinfo call, for OpenID providers.
 
     Raises:
         TokenNotFoundError: The user holds no token for this provider.
         ConfigurationError: The provider has neither a userinfo endpoint nor ID token claims.
         UserInfoError: The answer is unusable, or holds no user id.
     """
-    config = state.provider(name)
-    if config.version == 2 and config.server_metadata_url:
-        config = await _oidc_flow.resolve(state, config)
-    token = await bound.load_token()
+    name = config.name
     if not token:
         raise TokenNotFoundError(f"The current user holds no {name!r} token.")
     if not config.userinfo_url:
-        claims = await _oidc_flow.stored_claims(state, name) if config.version == 2 else None
-        if claims is None:
+        kept = await claims()
+        if kept is None:
             raise ConfigurationError(
                 f"The provider {name!r} has no userinfo endpoint and no ID token claims "
                 "were kept for this user."
             )
-        return map_profile(claims, config.profile, provider=name)
-    if config.version == 2 and config.server_metadata_url and not config.userinfo_headers:
-        return map_profile(await bound.userinfo(), config.profile, provider=name)  # type: ignore[union-attr]  # version 2 sessions are OAuth 2 ones
-    data = await _fetch(config, bound, dict(token))
+        return map_profile(kept, config.profile, provider=name)
+    if userinfo is not None and not config.userinfo_headers:
+        return map_profile(await userinfo(), config.profile, provider=name)
+    data = await _fetch(config, session, dict(token))
     return map_profile(data, config.profile, provider=name)
 
 
@@ -72,7 +84,9 @@ def _fill(template: str, values: Mapping[str, Any], *, in_url: bool) -> str:
     return _FIELD.sub(one, template)
 
 
-async def _fetch(config: ProviderConfig, bound: BoundSession, token: dict[str, Any]) -> Any:
+async def _fetch(
+    config: ProviderConfig, session: OAuth2Session | OAuth1Session, token: dict[str, Any]
+) -> Any:
     values = {**token, "client_id": config.client_id}
     url = _fill(config.userinfo_url or "", values, in_url=True)
     headers = {"Accept": "application/json"}
@@ -81,12 +95,12 @@ async def _fetch(config: ProviderConfig, bound: BoundSession, token: dict[str, A
         "{access_token}" in v for v in config.userinfo_headers.values()
     )
     kwargs: dict[str, Any] = {"headers": headers}
-    if config.version == 2:
+    if isinstance(session, OAuth2Session):  # a bearer token: it can go elsewhere than the header
         if config.userinfo_token == "query":
             url = add_params_to_uri(url, [("access_token", str(token.get("access_token", "")))])
         kwargs["withhold_token"] = templated or config.userinfo_token == "query"
     try:
-        async with bound.request(config.userinfo_method, url, **kwargs) as resp:
+        async with session.request(config.userinfo_method, url, **kwargs) as resp:
             status = resp.status
             text = await resp.text()
     except (aiohttp.ClientError, TimeoutError) as exc:

@@ -31,7 +31,7 @@ from typing import Any, Final, NoReturn
 
 from oauthlib.oauth2 import TokenExpiredError
 
-from ..client.oauth2_auth import expires_at_of, is_expired
+from ..client.oauth2_auth import token_expired
 from ..errors import TokenRefreshError
 from ..storage._lease import acquire_waiting, release_quietly
 from ..storage.base import FencedTokenStore, Lease, Token, TokenStore, store_lock
@@ -219,10 +219,10 @@ class RefreshCoordinator:
             await self._write(provider, user_id, lease, successor)
             return successor, False
         if _fingerprint(stored) != _fingerprint(seen) and (
-            force or not is_expired(expires_at_of(stored), margin)
+            force or not token_expired(stored, margin)
         ):
             return stored, False  # another request or worker refreshed it meanwhile
-        if not force and not is_expired(expires_at_of(stored), margin):
+        if not force and not token_expired(stored, margin):
             return stored, False
         try:
             new = await grant(stored)

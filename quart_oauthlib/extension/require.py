@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import time
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import ParamSpec, TypeVar
@@ -59,17 +58,8 @@ def require(
 
 
 async def _authorized(state: OAuthState, name: str) -> bool:
-    config = state.provider(name)
-    token = await state.load_token(name)
-    if not token:
-        return False
-    if config.version == 1:
-        return bool(token.get("oauth_token"))
-    if not token.get("access_token"):
-        return False
-    expires_at = token.get("expires_at")
-    expired = isinstance(expires_at, int | float) and expires_at <= time.time()
-    return not expired or bool(token.get("refresh_token") and config.refresh_url)
+    provider = state.provider(name)
+    return provider.usable(await state.load_token(name))
 
 
 def login_required_response(name: str) -> ResponseReturnValue:

@@ -12,19 +12,16 @@ import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import Any, Final, cast
 
 import aiohttp
 from quart import Quart, current_app, g, session
 
 from ..errors import ConfigurationError
-from ..providers.settings import ProviderConfig
 from ..storage.base import Token, TokenStore
 from .flow_state import FlowStore
+from .provider import Provider
 from .refresh import RefreshCoordinator
-
-if TYPE_CHECKING:
-    from .flows.oidc import Discovered
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -67,7 +64,7 @@ def request_cache() -> RequestCache:
 class OAuthState:
     """Everything the extension knows about one app, resolved once at ``init_app``."""
 
-    providers: dict[str, ProviderConfig]
+    providers: dict[str, Provider]
     store: TokenStore
     flows: FlowStore
     redirect_to: str
@@ -77,14 +74,12 @@ class OAuthState:
     #: The one place that refreshes the users' stored tokens (see ``refresh``).
     refresher: RefreshCoordinator = field(init=False)
     warned: set[str] = field(default_factory=set)
-    #: Discovered OpenID providers by name (see ``_oidc_flow``), filled on first use.
-    openid: dict[str, Discovered] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.refresher = RefreshCoordinator(self.store)
 
-    def provider(self, name: str) -> ProviderConfig:
-        """The config of provider ``name``, or a clear error."""
+    def provider(self, name: str) -> Provider:
+        """Provider ``name`` (settings, metadata, flow), or a clear error."""
         try:
             return self.providers[name]
         except KeyError:
@@ -164,10 +159,13 @@ class OAuthState:
 
     async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
         """The current user's token for ``provider`` (read once per request)."""
-        cache = request_cache().tokens
+        request = request_cache()  # once: each read through ``g`` costs
+        cache = request.tokens
         if provider in cache and not fresh:
             return cache[provider]
-        user = await self.user_id(create=False)
+        user = request.user_id
+        if user is None:
+            user = await self.user_id(create=False)
         token = await self.store.get(provider, user) if user is not None else None
         cache[provider] = token
         return token

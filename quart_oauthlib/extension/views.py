@@ -7,8 +7,8 @@ For a provider ``name`` (endpoints ``name.login``, ``name.callback``, ``name.log
     GET  <prefix>/login/<name>/authorized  the callback: check, exchange, store, redirect
     POST <prefix>/logout/<name>            revoke where possible, forget the token
 
-Each view is a short list of steps; the OAuth 1 and OAuth 2 specifics live in
-``_oauth1_flow`` and ``_oauth2_flow``.
+Each view is a short list of steps; what differs between OAuth 1, OAuth 2 and
+OpenID Connect lives in the provider's :class:`~.flows.base.Flow`.
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ from quart.typing import ResponseReturnValue
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
 from .bound import forget_token
-from .flows import oauth1 as _oauth1_flow
-from .flows import oauth2 as _oauth2_flow
-from .flows import oidc as _oidc_flow
 from .http_errors import CallbackError
+from .provider import Provider
 from .redirects import safe_next, wants_json
 from .state import OAuthState, get_state
 
@@ -59,81 +57,49 @@ def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
 
 
 async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
-    try:
-        config = await _oidc_flow.resolve(state, state.provider(name))
-    except CallbackError as exc:
-        return await _fail(exc)
+    provider = state.provider(name)
     next_url = safe_next(request.args.get("next"))
-    redirect_uri = _redirect_uri(state, config)
+    redirect_uri = _redirect_uri(state, provider.settings)
     try:
-        if config.version == 1:
-            url, key, record = await _oauth1_flow.start(config, state, redirect_uri, next_url)
-        else:
-            per_login = {
-                param: value
-                for param in _oauth2_flow.PER_LOGIN_PARAMS
-                if (value := request.args.get(param)) is not None
-            }
-            url, key, record = _oauth2_flow.start(config, state, redirect_uri, next_url, per_login)
+        start = await provider.start_login(state, redirect_uri, next_url, request.args)
     except CallbackError as exc:
         return await _fail(exc)
-    state.flows.add(key, record)
-    for value in await send(oauth_before_login, provider=name, url=url):
+    state.flows.add(start.key, start.record)
+    for value in await send(oauth_before_login, provider=name, url=start.url):
         if value is not None:
             return await make_response(value)
-    return redirect(url)
+    return redirect(start.url)
 
 
 async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
-    identity = None
+    provider = state.provider(name)
     try:
-        config = await _oidc_flow.resolve(state, state.provider(name))
-        if config.version == 1:
-            token, record = await _oauth1_flow.finish(config, state)
-        else:
-            token, record = await _oauth2_flow.finish(config, state)
-            identity = await _oidc_flow.verify(state, config, token, record)
+        result = await provider.finish_login(state)
     except CallbackError as exc:
         return await _fail(exc)
-    extra = {}
-    received = dict(token)
-    if identity is not None:  # OpenID: the verified claims; the raw ID token is not stored
-        extra = {"id_token_claims": dict(identity.claims), "userinfo": identity.userinfo}
-        token = {key: value for key, value in token.items() if key != "id_token"}
-        # The account's id at the provider, which SQLTokenStore indexes (find_user).
-        token.setdefault("sub", identity.claims["sub"])
     store = True
-    for value in await send(oauth_authorized, provider=name, token=received, **extra):
+    for value in await send(
+        oauth_authorized, provider=name, token=result.received, **result.signal_extra
+    ):
         if value is False:
             store = False
         elif value is not None and value is not True:
             return await make_response(value)
     if store:
-        if identity is not None:
-            # Before the token, so that the session store's cookie-size check counts them.
-            await _oidc_flow.remember(state, name, identity.claims)
-        try:
-            await state.save_token(name, token)
-        except BaseException:
-            _oidc_flow.forget(name)
-            raise
+        await provider.flow.save_login(state, result)
     log.info("Signed in with %r.", name)
-    return redirect(record.next_url or _default_target(state, config))
+    return redirect(result.record.next_url or _default_target(state, provider))
 
 
 async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:
-    config = state.provider(name)
+    provider = state.provider(name)
     if not _same_origin():
         return Response("Cross-site logout refused.", status=403)
-    try:
-        config = await _oidc_flow.resolve(state, config)
-    except CallbackError as exc:  # still log out here, without the provider's endpoints
-        log.warning("Logging out of %r without its metadata: %s", name, exc.error)
-    await forget_token(state, config, revoke=True)
+    config = await forget_token(state, provider, revoke=True)
     form = await request.form
     target = safe_next(form.get("next") or request.args.get("next"))
-    target = target or _default_target(state, config)
-    end_session = _oidc_flow.end_session_redirect(config, target)  # RP-initiated logout
+    target = target or _default_target(state, provider)
+    end_session = provider.flow.end_session_url(config, target)  # RP-initiated logout
     if wants_json():
         return jsonify(end_session_url=end_session) if end_session else Response("", status=204)
     return redirect(end_session or target, 303)
@@ -177,8 +143,8 @@ def _redirect_uri(state: OAuthState, config: ProviderConfig) -> str:
     return uri
 
 
-def _default_target(state: OAuthState, config: ProviderConfig) -> str:
-    target = config.redirect_to or state.redirect_to
+def _default_target(state: OAuthState, provider: Provider) -> str:
+    target = provider.settings.redirect_to or state.redirect_to
     if target.startswith("/") or "://" in target:
         return target
     return url_for(target)

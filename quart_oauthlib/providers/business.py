@@ -56,6 +56,7 @@ ZOOM: Final = ProviderSettings(
 
 #: Salesforce (production; set the URLs to ``test.salesforce.com`` or My Domain otherwise).
 SALESFORCE: Final = ProviderSettings(
+    server_metadata_url="https://login.salesforce.com/.well-known/openid-configuration",
     authorize_url="https://login.salesforce.com/services/oauth2/authorize",
     token_url="https://login.salesforce.com/services/oauth2/token",
     revoke_url="https://login.salesforce.com/services/oauth2/revoke",

@@ -11,6 +11,7 @@ __all__ = ["PRESETS"]
 
 #: Gitea or Forgejo (``domain``: ``gitea.com`` or your server), through its OpenID Connect.
 GITEA: Final = ProviderSettings(
+    server_metadata_url="https://{domain}/.well-known/openid-configuration",
     authorize_url="https://{domain}/login/oauth/authorize",
     token_url="https://{domain}/login/oauth/access_token",
     userinfo_url="https://{domain}/login/oauth/userinfo",

@@ -16,18 +16,28 @@ __all__ = ["PRESETS"]
 _OIDC_SCOPE = ["openid", "email", "profile"]
 
 #: Personal Microsoft accounts (Outlook.com, Xbox) only: Entra ID's "consumers" tenant.
+#: OpenID Connect, as ``microsoft``: the issuer is the consumers tenant's own id, checked
+#: against each ID token's ``tid``; userinfo is the OpenID one (Graph's ``/me`` has no ``sub``).
 MICROSOFT_CONSUMERS: Final = ProviderSettings(
+    server_metadata_url=(
+        "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
+    ),
+    issuer="https://login.microsoftonline.com/{tenantid}/v2.0",
     authorize_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
     token_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
-    userinfo_url="https://graph.microsoft.com/v1.0/me",
     tenant="consumers",
     scope=["openid", "email", "profile", "offline_access", "User.Read"],
     token_endpoint_auth_method="client_secret_post",
-    profile={"id": "id", "email": first("mail", "userPrincipalName"), "name": "displayName"},
+    profile={
+        "id": first("id", "sub"),
+        "email": first("mail", "email", "userPrincipalName"),
+        "name": first("displayName", "name"),
+    },
 )
 
 #: Okta: ``domain`` is your Okta host (``dev-123.okta.com``); the default authorization server.
 OKTA: Final = ProviderSettings(
+    server_metadata_url="https://{domain}/oauth2/default/.well-known/openid-configuration",
     authorize_url="https://{domain}/oauth2/default/v1/authorize",
     token_url="https://{domain}/oauth2/default/v1/token",
     revoke_url="https://{domain}/oauth2/default/v1/revoke",
@@ -37,6 +47,7 @@ OKTA: Final = ProviderSettings(
 
 #: Auth0: ``domain`` is the tenant's host (``example.eu.auth0.com``) or a custom domain.
 AUTH0: Final = ProviderSettings(
+    server_metadata_url="https://{domain}/.well-known/openid-configuration",
     authorize_url="https://{domain}/authorize",
     token_url="https://{domain}/oauth/token",
     revoke_url="https://{domain}/oauth/revoke",
@@ -47,6 +58,7 @@ AUTH0: Final = ProviderSettings(
 
 #: Keycloak: ``domain`` is the server's host, ``realm`` the realm.
 KEYCLOAK: Final = ProviderSettings(
+    server_metadata_url="https://{domain}/realms/{realm}/.well-known/openid-configuration",
     authorize_url="https://{domain}/realms/{realm}/protocol/openid-connect/auth",
     token_url="https://{domain}/realms/{realm}/protocol/openid-connect/token",
     revoke_url="https://{domain}/realms/{realm}/protocol/openid-connect/revoke",
@@ -54,8 +66,13 @@ KEYCLOAK: Final = ProviderSettings(
     scope=_OIDC_SCOPE,
 )
 
-#: AWS Cognito hosted UI: ``domain`` is the user pool's domain prefix, ``region`` its region.
+#: AWS Cognito hosted UI: ``domain`` is the user pool's domain prefix, ``region`` its
+#: region, and ``realm`` the user pool id (``eu-west-1_AbCdEf123``), whose metadata
+#: and keys check the ID tokens.
 COGNITO: Final = ProviderSettings(
+    server_metadata_url=(
+        "https://cognito-idp.{region}.amazonaws.com/{realm}/.well-known/openid-configuration"
+    ),
     authorize_url="https://{domain}.auth.{region}.amazoncognito.com/oauth2/authorize",
     token_url="https://{domain}.auth.{region}.amazoncognito.com/oauth2/token",
     revoke_url="https://{domain}.auth.{region}.amazoncognito.com/oauth2/revoke",
@@ -65,6 +82,7 @@ COGNITO: Final = ProviderSettings(
 )
 
 YAHOO: Final = ProviderSettings(
+    server_metadata_url="https://api.login.yahoo.com/.well-known/openid-configuration",
     authorize_url="https://api.login.yahoo.com/oauth2/request_auth",
     token_url="https://api.login.yahoo.com/oauth2/get_token",
     userinfo_url="https://api.login.yahoo.com/openid/v1/userinfo",
@@ -112,6 +130,7 @@ PAYPAL: Final = ProviderSettings(
 )
 
 ORCID: Final = ProviderSettings(
+    server_metadata_url="https://orcid.org/.well-known/openid-configuration",
     authorize_url="https://orcid.org/oauth/authorize",
     token_url="https://orcid.org/oauth/token",
     userinfo_url="https://orcid.org/oauth/userinfo",
@@ -122,6 +141,7 @@ ORCID: Final = ProviderSettings(
 )
 
 XERO: Final = ProviderSettings(
+    server_metadata_url="https://identity.xero.com/.well-known/openid-configuration",
     authorize_url="https://login.xero.com/identity/connect/authorize",
     token_url="https://identity.xero.com/connect/token",
     revoke_url="https://identity.xero.com/connect/revocation",
@@ -132,6 +152,9 @@ XERO: Final = ProviderSettings(
 
 #: Intuit (QuickBooks) "Sign in with Intuit".
 INTUIT: Final = ProviderSettings(
+    server_metadata_url="https://developer.api.intuit.com/.well-known/openid_configuration",
+    # The metadata URL is not under the issuer, so the issuer is named.
+    issuer="https://oauth.platform.intuit.com/op/v1",
     authorize_url="https://appcenter.intuit.com/connect/oauth2",
     token_url="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
     revoke_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",

@@ -83,6 +83,7 @@ PATREON: Final = ProviderSettings(
 
 #: Battle.net (global region; China uses ``oauth.battlenet.com.cn``).
 BATTLENET: Final = ProviderSettings(
+    server_metadata_url="https://oauth.battle.net/.well-known/openid-configuration",
     authorize_url="https://oauth.battle.net/authorize",
     token_url="https://oauth.battle.net/token",
     userinfo_url="https://oauth.battle.net/userinfo",

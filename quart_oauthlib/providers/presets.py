@@ -94,6 +94,7 @@ DISCORD: Final = ProviderSettings(
 
 #: "Sign in with Slack" (OpenID Connect). Slack ignores PKCE for web apps.
 SLACK: Final = ProviderSettings(
+    server_metadata_url="https://slack.com/.well-known/openid-configuration",
     authorize_url="https://slack.com/openid/connect/authorize",
     token_url="https://slack.com/api/openid.connect.token",
     userinfo_url="https://slack.com/api/openid.connect.userInfo",
@@ -146,6 +147,7 @@ BITBUCKET: Final = ProviderSettings(
 
 #: LinkedIn "Sign In with LinkedIn using OpenID Connect". PKCE is for native apps only.
 LINKEDIN: Final = ProviderSettings(
+    server_metadata_url="https://www.linkedin.com/oauth/.well-known/openid-configuration",
     authorize_url="https://www.linkedin.com/oauth/v2/authorization",
     token_url="https://www.linkedin.com/oauth/v2/accessToken",
     revoke_url="https://www.linkedin.com/oauth/v2/revoke",

@@ -156,7 +156,7 @@ class ProviderConfig:
     issuer: str | None = None
     #: RP-initiated logout (the provider's ``end_session_endpoint``).
     end_session_url: str | None = None
-    #: The discovered metadata, once discovered (``_oidc_flow.resolve``).
+    #: The discovered metadata, once discovered (``extension.provider.Provider.resolve``).
     metadata: ProviderMetadata | None = field(default=None, repr=False, compare=False)
     #: Whether logins are OpenID Connect ones (ID token checked), once discovered.
     openid: bool = False

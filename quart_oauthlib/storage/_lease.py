@@ -15,7 +15,7 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 from ..errors import TokenRefreshError
 from .base import FencedTokenStore, Lease, Token
@@ -23,8 +23,11 @@ from .base import FencedTokenStore, Lease, Token
 __all__ = [
     "JSONCodec",
     "LeaseTimeoutError",
+    "RowBoundCodec",
     "TokenCodec",
     "acquire_waiting",
+    "decode_row",
+    "encode_row",
     "hold_lease",
     "release_quietly",
 ]
@@ -32,7 +35,7 @@ __all__ = [
 log = logging.getLogger("quart_oauthlib")
 
 #: How long a lease lasts unless a store is told otherwise. Longer than the slowest
-#: refresh can take (the token request's 30 s deadline, DEFAULT_TOKEN_TIMEOUT), so that
+#: refresh can take (the token request's 10 s deadline, DEFAULT_TOKEN_TIMEOUT), so that
 #: it never expires while its holder still waits for the provider: another worker would
 #: then spend the same (rotating) refresh token.
 DEFAULT_LEASE_SECONDS: Final = 40.0
@@ -72,6 +75,33 @@ class JSONCodec:
         if not isinstance(value, dict):
             raise ValueError("a stored token is not a JSON object")  # noqa: TRY004 -- codec contract
         return value
+
+
+@runtime_checkable
+class RowBoundCodec(TokenCodec, Protocol):
+    """A codec that binds what it writes to the row it is written to (see :mod:`.encryption`)."""
+
+    def encode_for(self, token: Mapping[str, Any], provider: str, user_id: str) -> str:
+        """The text to store for ``token`` in the row of ``provider`` and ``user_id``."""
+        ...
+
+    def decode_for(self, data: str, provider: str, user_id: str) -> Token:
+        """The token stored as ``data`` in that row; ``ValueError`` if it is not that row's."""
+        ...
+
+
+def encode_row(codec: TokenCodec, token: Mapping[str, Any], provider: str, user_id: str) -> str:
+    """``token`` as ``codec`` writes it into the row of ``provider`` and ``user_id``."""
+    if isinstance(codec, RowBoundCodec):
+        return codec.encode_for(token, provider, user_id)
+    return codec.encode(token)
+
+
+def decode_row(codec: TokenCodec, data: str, provider: str, user_id: str) -> Token:
+    """The token ``codec`` reads from ``data`` in the row of ``provider`` and ``user_id``."""
+    if isinstance(codec, RowBoundCodec):
+        return codec.decode_for(data, provider, user_id)
+    return codec.decode(data)
 
 
 Acquire = Callable[[str, float], Awaitable[bool]]

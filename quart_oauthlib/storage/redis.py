@@ -35,7 +35,14 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import ConfigurationError
-from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
+from ._lease import (
+    DEFAULT_LEASE_SECONDS,
+    JSONCodec,
+    TokenCodec,
+    decode_row,
+    encode_row,
+    hold_lease,
+)
 from .base import BaseTokenStore, Lease, Token, _no_lock, default_account_id
 
 if TYPE_CHECKING:
@@ -161,7 +168,8 @@ class RedisTokenStore(BaseTokenStore):
         if data is None:
             return None
         try:
-            return self.codec.decode(data.decode() if isinstance(data, bytes) else str(data))
+            text = data.decode() if isinstance(data, bytes) else str(data)
+            return decode_row(self.codec, text, provider, user_id)
         except ValueError as exc:
             log.warning("quart_oauthlib: unreadable stored %r token ignored: %s", provider, exc)
             return None
@@ -205,7 +213,7 @@ class RedisTokenStore(BaseTokenStore):
             value, ms, index = "", 0, ""
         else:
             ttl = self.ttl(token)
-            value = self.codec.encode(token)
+            value = encode_row(self.codec, token, provider, user_id)
             ms = 0 if ttl is None else max(1, int(ttl * 1000))
             account_id = self._account_id(token)
             index = "" if account_id is None else self.account_key(provider, account_id)
@@ -252,7 +260,8 @@ class RedisTokenStore(BaseTokenStore):
         if data is None:
             return None
         try:
-            return self.codec.decode(data.decode() if isinstance(data, bytes) else str(data))
+            text = data.decode() if isinstance(data, bytes) else str(data)
+            return decode_row(self.codec, text, lease.provider, lease.user_id)
         except ValueError as exc:
             log.warning(
                 "quart_oauthlib: unreadable stored %r token ignored: %s", lease.provider, exc

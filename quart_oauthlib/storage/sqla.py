@@ -46,7 +46,14 @@ from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigurationError
-from ._lease import DEFAULT_LEASE_SECONDS, JSONCodec, TokenCodec, hold_lease
+from ._lease import (
+    DEFAULT_LEASE_SECONDS,
+    JSONCodec,
+    TokenCodec,
+    decode_row,
+    encode_row,
+    hold_lease,
+)
 from .base import BaseTokenStore, Lease, Token, _no_lock, default_account_id
 
 if TYPE_CHECKING:
@@ -123,11 +130,11 @@ class SQLTokenStore(BaseTokenStore):
                 # where a round trip is a thread hop, switching the mode costs more.)
                 await conn.execution_options(isolation_level="AUTOCOMMIT")
             data = (await conn.execute(query)).scalar_one_or_none()
-        return self._decode(data, provider)
+        return self._decode(data, provider, user_id)
 
     async def set(self, provider: str, user_id: str, token: Mapping[str, Any]) -> None:
         """Store ``token`` (insert or replace), keeping any lease on the row."""
-        values = self._row_values(token)
+        values = self._row_values(token, provider, user_id)
         engine = await self.engine()
         async with engine.begin() as conn:
             await conn.execute(self._upsert(engine, provider, user_id, values))
@@ -174,7 +181,7 @@ class SQLTokenStore(BaseTokenStore):
         async with (await self.engine()).connect() as conn:
             data = (await conn.execute(query)).scalar_one_or_none()
         lease.seen = data
-        return self._decode(data, lease.provider)
+        return self._decode(data, lease.provider, lease.user_id)
 
     async def write_if_unchanged(self, lease: Lease, token: Mapping[str, Any] | None) -> bool:
         """``UPDATE`` (or ``DELETE``) the row only if its token is the text read under the lease."""
@@ -192,7 +199,11 @@ class SQLTokenStore(BaseTokenStore):
         if token is None:
             stmt = delete(t).where(*where)
         else:
-            stmt = update(t).where(*where).values(**self._row_values(token))
+            stmt = (
+                update(t)
+                .where(*where)
+                .values(**self._row_values(token, lease.provider, lease.user_id))
+            )
         async with (await self.engine()).begin() as conn:
             return bool((await conn.execute(stmt)).rowcount == 1)
 
@@ -267,19 +278,19 @@ class SQLTokenStore(BaseTokenStore):
 
     # -- helpers ---------------------------------------------------------------
 
-    def _decode(self, data: str | None, provider: str) -> Token | None:
+    def _decode(self, data: str | None, provider: str, user_id: str) -> Token | None:
         if data is None:
             return None
         try:
-            return self.codec.decode(data)
+            return decode_row(self.codec, data, provider, user_id)
         except ValueError as exc:
             log.warning("quart_oauthlib: unreadable stored %r token ignored: %s", provider, exc)
             return None
 
-    def _row_values(self, token: Mapping[str, Any]) -> dict[str, Any]:
+    def _row_values(self, token: Mapping[str, Any], provider: str, user_id: str) -> dict[str, Any]:
         expires_at = token.get("expires_at")
         values: dict[str, Any] = {
-            "token": self.codec.encode(token),
+            "token": encode_row(self.codec, token, provider, user_id),
             "expires_at": float(expires_at) if isinstance(expires_at, int | float) else None,
             "updated_at": time.time(),
         }

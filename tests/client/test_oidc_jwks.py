@@ -85,7 +85,7 @@ async def test_key_rotation_refetches_once_and_succeeds(
     assert provider.calls["jwks"] == 2  # the new key is cached
 
 
-async def test_rotation_within_the_interval_waits_for_it(
+async def test_rotation_right_after_the_first_fetch_is_fetched_at_once(
     provider: OpenIDProvider, metadata: ProviderMetadata, http: aiohttp.ClientSession
 ) -> None:
     now = [1000.0]
@@ -93,13 +93,29 @@ async def test_rotation_within_the_interval_waits_for_it(
     validator = IDTokenValidator.for_provider(metadata, client_id=CLIENT_ID, jwks=jwks)
     await validator.validate(http, provider.sign(provider.claims()))
     provider.rotate()
+    now[0] += 10  # well inside the refetch interval, counted from the first fetch
+    result = await validator.validate(http, provider.sign(provider.claims()))
+    assert result.header["kid"] == provider.rsa.kid
+    assert provider.calls["jwks"] == 2
+
+
+async def test_a_second_rotation_within_the_interval_waits_for_it(
+    provider: OpenIDProvider, metadata: ProviderMetadata, http: aiohttp.ClientSession
+) -> None:
+    now = [1000.0]
+    jwks = JWKSCache(metadata.require("jwks_uri"), clock=lambda: now[0])
+    validator = IDTokenValidator.for_provider(metadata, client_id=CLIENT_ID, jwks=jwks)
+    await validator.validate(http, provider.sign(provider.claims()))
+    provider.rotate()
+    await validator.validate(http, provider.sign(provider.claims()))  # refetch 1: allowed
+    provider.rotate()
     token = provider.sign(provider.claims())
     now[0] += 10
     await rejects(validator, http, token, IDTokenKeyNotFoundError)
-    assert provider.calls["jwks"] == 1
+    assert provider.calls["jwks"] == 2
     now[0] += 60
     await validator.validate(http, token)
-    assert provider.calls["jwks"] == 2
+    assert provider.calls["jwks"] == 3
 
 
 async def test_flood_of_unknown_kids_causes_at_most_one_refetch(
@@ -109,7 +125,6 @@ async def test_flood_of_unknown_kids_causes_at_most_one_refetch(
     jwks = JWKSCache(metadata.require("jwks_uri"), clock=lambda: now[0])
     validator = IDTokenValidator.for_provider(metadata, client_id=CLIENT_ID, jwks=jwks)
     await validator.validate(http, provider.sign(provider.claims()))
-    now[0] += 61
     forged = [provider.sign(provider.claims(), kid=f"made-up-{i}") for i in range(50)]
 
     async def attempt(token: str) -> BaseException | None:
@@ -122,8 +137,12 @@ async def test_flood_of_unknown_kids_causes_at_most_one_refetch(
     results = await asyncio.gather(*(attempt(t) for t in forged))
     assert all(isinstance(r, IDTokenKeyNotFoundError) for r in results)
     assert provider.calls["jwks"] == 2  # the first fetch, and one refetch for all 50
+    now[0] += 30
     results = await asyncio.gather(*(attempt(t) for t in forged))
     assert provider.calls["jwks"] == 2
+    now[0] += 31  # an interval after the refetch: one more, for the whole flood
+    results = await asyncio.gather(*(attempt(t) for t in forged))
+    assert provider.calls["jwks"] == 3
 
 
 async def test_key_removed_by_the_provider_stops_working_after_max_age(

@@ -143,12 +143,12 @@ async def test_a_replayed_callback_is_refused_kindly(
 async def test_an_expiring_token_is_refreshed_on_the_next_call(
     browser: aiohttp.ClientSession,
 ) -> None:
-    # 31 s tokens: the extension refreshes 30 s before expiry, so after a second,
-    # give or take the half second oauthlib's rounding of expires_at adds.
-    async with running_example(token_lifetime=31) as example:
+    # 4 s tokens: the extension refreshes a quarter of the lifetime (1 s) before expiry,
+    # so after 3 s, give or take the half second oauthlib's rounding of expires_at adds.
+    async with running_example(token_lifetime=4) as example:
         consent = await consent_page(browser, example, "ada")
         await decide(browser, example, consent, "allow")
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(3.6)
         _, api = await open_page(browser, example.app_url.with_path("/dev/api"))
         assert "Got a new access token from Dev Provider" in api
         assert "lucky number" in api

@@ -65,7 +65,7 @@ def test_placeholders_come_from_the_presets() -> None:
     assert placeholders_of(PRESETS["okta"]) == ["domain"]
     assert placeholders_of(PRESETS["shopify"]) == ["shop"]
     assert placeholders_of(PRESETS["keycloak"]) == ["domain", "realm"]
-    assert placeholders_of(PRESETS["cognito"]) == ["domain", "region"]
+    assert placeholders_of(PRESETS["cognito"]) == ["domain", "region", "realm"]  # realm: pool id
     assert placeholders_of(PRESETS["stackexchange"]) == ["api_key"]
     assert placeholders_of(PRESETS["microsoft"]) == ["tenant"]
     # {access_token} and {uid} are filled from the token, not from settings.

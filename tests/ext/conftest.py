@@ -68,7 +68,7 @@ def make_app(
     @oauth.require(name)
     async def profile() -> Any:
         session = oauth[name]
-        url = app.extensions["quart_oauthlib"].provider(name).userinfo_url
+        url = app.extensions["quart_oauthlib"].provider(name).settings.userinfo_url
         async with session.get(url) as resp:
             return jsonify(status=resp.status, body=await resp.json())
 

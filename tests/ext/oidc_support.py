@@ -131,3 +131,11 @@ async def login(client: QuartClient, provider: OpenIDProvider, **options: Any) -
     return await client.get(
         "/login/corp/authorized", query_string=authorize(provider, location, **options)
     )
+
+
+def forget_discovery(app: Any) -> None:
+    """As if the process restarted: every provider of ``app`` rebuilt, nothing discovered."""
+    from quart_oauthlib.extension.provider import Provider
+
+    state = app.extensions["quart_oauthlib"]
+    state.providers = {name: Provider(p.settings) for name, p in state.providers.items()}

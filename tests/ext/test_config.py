@@ -58,12 +58,14 @@ def test_bad_config_fails_at_init_app(providers: Any, message: str) -> None:
 def test_http_endpoints_allowed_with_insecure_transport(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     app = init({"corp": {**CORP, "token_url": "http://localhost:8000/token"}})
-    assert app.extensions["quart_oauthlib"].providers["corp"].token_url.startswith("http://")
+    assert (
+        app.extensions["quart_oauthlib"].providers["corp"].settings.token_url.startswith("http://")
+    )
 
 
 def test_preset_values_can_be_overridden() -> None:
     app = init({"github": {**GOOD, "scope": "repo read:org", "pkce": None}})
-    config = app.extensions["quart_oauthlib"].providers["github"]
+    config = app.extensions["quart_oauthlib"].providers["github"].settings
     assert config.scope == ("repo", "read:org")
     assert config.pkce is None
     assert config.authorize_url == "https://github.com/login/oauth/authorize"
@@ -86,7 +88,7 @@ def test_oauth1_inferred_from_client_key() -> None:
         "authorize_url": "https://www.tumblr.com/oauth/authorize",
         "access_token_url": "https://www.tumblr.com/oauth/access_token",
     }
-    config = init({"tumblr": tumblr}).extensions["quart_oauthlib"].providers["tumblr"]
+    config = init({"tumblr": tumblr}).extensions["quart_oauthlib"].providers["tumblr"].settings
     assert config.version == 1 and config.client_id == "k" and config.pkce is None
 
 

@@ -23,6 +23,7 @@ from quart_oauthlib.extension.flows import oidc as oidc_flow_module
 from tests.ext.oidc_support import (
     TamperingProvider,
     authorize,
+    forget_discovery,
     login,
     make_app,
     running,
@@ -50,7 +51,7 @@ async def test_good_login_gives_claims_and_userinfo_to_view_and_signal(
     with oauth_authorized.connected_to(authorized):
         async with app.test_app() as test_app:
             client = test_app.test_client()
-            assert app.extensions["quart_oauthlib"].openid == {}  # no I/O before first use
+            assert app.extensions["quart_oauthlib"].provider("corp").needs_discovery  # no I/O yet
             response = await login(client, provider)
             assert response.status_code == 302, await response.get_data(as_text=True)
             me = await client.get("/me")
@@ -146,7 +147,7 @@ async def test_a_token_stored_before_a_restart_gets_the_discovered_refresh_url(
     async with app.test_app() as test_app:
         client = test_app.test_client()
         assert (await login(client, provider)).status_code == 302
-        app.extensions["quart_oauthlib"].openid.clear()  # as if the process restarted
+        forget_discovery(app)  # as if the process restarted
         response = await client.get("/refresh-url")
     assert (await response.get_json())["url"] == f"{provider.issuer}/token"
 
@@ -197,7 +198,7 @@ def test_an_issuer_makes_any_metadata_url_acceptable(provider: TamperingProvider
         )
     }
     QuartOAuth(app)
-    config = app.extensions["quart_oauthlib"].provider("corp")
+    config = app.extensions["quart_oauthlib"].provider("corp").settings
     assert config.issuer == "https://idp.example" and config.authorize_url == ""
 
 

@@ -8,7 +8,7 @@ import pytest
 from yarl import URL
 
 from quart_oauthlib import MemoryTokenStore
-from tests.ext.oidc_support import TamperingProvider, login, make_app, running
+from tests.ext.oidc_support import TamperingProvider, forget_discovery, login, make_app, running
 from tests.fake_provider.oidc import CLIENT_ID
 from tests.fake_provider.serving import TLS
 
@@ -76,7 +76,7 @@ async def test_logout_still_works_when_discovery_fails(
     async with app.test_app() as test_app:
         client = test_app.test_client()
         await login(client, provider)
-        app.extensions["quart_oauthlib"].openid.clear()  # a restart...
+        forget_discovery(app)  # a restart...
         provider.metadata_body = b"down"  # ...while the provider is down
         response = await client.post("/logout/corp")
     assert response.status_code == 303 and response.headers["Location"] == "/"

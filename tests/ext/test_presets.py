@@ -17,6 +17,9 @@ DISCOVERED = {
     "google": "https://accounts.google.com/.well-known/openid-configuration",
     "gitlab": "https://gitlab.com/.well-known/openid-configuration",
     "microsoft": "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+    # OpenID Connect with their endpoints configured: the metadata gives issuer and keys.
+    "slack": "https://slack.com/.well-known/openid-configuration",
+    "linkedin": "https://www.linkedin.com/oauth/.well-known/openid-configuration",
 }
 EXPECTED_USERINFO = {
     "github": "https://api.github.com/user",
@@ -47,8 +50,8 @@ def test_preset_resolves(name: str) -> None:
     for url in filter(None, urls):
         assert url.startswith("https://") and "{" not in url
     assert config.server_metadata_url == DISCOVERED.get(name)
-    if config.server_metadata_url:
-        assert not config.authorize_url and not config.token_url  # discovered on first use
+    if config.server_metadata_url and not config.authorize_url:
+        assert not config.token_url  # discovered on first use
     elif config.version == 2:
         assert config.token_url and config.refresh_url == config.token_url
         assert config.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post")

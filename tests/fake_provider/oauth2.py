@@ -229,6 +229,7 @@ class OAuth2Provider:
             "client_auth": method,
             "client_id": client_id,
             "method": request.method,
+            "fields": sorted(params),  # the names only: the values hold secrets
             "status": None,
         }
         self.token_requests.append(record)

@@ -124,6 +124,7 @@ async def test_password_grant_client_secret_post(
         "client_auth": "client_secret_post",
         "client_id": "web-client",
         "method": "POST",
+        "fields": ["client_id", "client_secret", "grant_type", "password", "username"],
         "status": 200,
     }
 

@@ -87,3 +87,40 @@ def test_preset_maps_its_userinfo_answer(name: str) -> None:
     config = resolve(name)
     profile = map_profile(data["answer"], config.profile, provider=name)
     assert profile == Profile(**data["profile"], raw=data["answer"])
+
+
+#: OpenID presets whose ID tokens our validator cannot check, so they stay plain OAuth 2
+#: (no metadata: the extension sends no nonce and must not keep their id_token).
+OPENID_WITHOUT_DISCOVERY = {
+    # Web login signs ID tokens with HS256 (the channel secret), while the metadata
+    # advertises ES256 only: every ID token would be refused as an unadvertised alg.
+    "line",
+    # The ID token has no "sub" (claims_supported lists user_id), which OIDC Core
+    # requires, and the userinfo answer has none either.
+    "paypal",
+}
+
+
+def _scopes(config: ProviderConfig) -> set[str]:
+    scope = config.scope
+    if isinstance(scope, str):
+        return set(scope.replace(",", " ").split())
+    return set(scope or ())
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_every_openid_preset_has_a_metadata_url(name: str) -> None:
+    """ID tokens are checked (nonce, signature, issuer, RFC 9207) only with the metadata."""
+    config = resolve(name)
+    if "openid" not in _scopes(config) or canonical(name) in OPENID_WITHOUT_DISCOVERY:
+        return
+    assert config.server_metadata_url, f"{name} asks for openid but has no server_metadata_url"
+    assert config.server_metadata_url.startswith("https://")
+    assert "/.well-known/" in config.server_metadata_url
+
+
+def test_the_exempted_presets_still_ask_for_openid() -> None:
+    """Drop an exemption once its preset can be checked (or stops asking for openid)."""
+    for name in OPENID_WITHOUT_DISCOVERY:
+        config = resolve(name)
+        assert "openid" in _scopes(config) and not config.server_metadata_url

@@ -36,8 +36,13 @@ def test_a_missing_placeholder_is_named(name: str, missing: str) -> None:
 
 
 def test_placeholders_are_filled_from_settings() -> None:
-    cognito = resolve("cognito", domain="myapp", region="eu-west-1")
+    cognito = resolve("cognito", domain="myapp", region="eu-west-1", realm="eu-west-1_AbC123")
     assert cognito.token_url == "https://myapp.auth.eu-west-1.amazoncognito.com/oauth2/token"
+    assert cognito.server_metadata_url == (
+        "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123/.well-known/openid-configuration"
+    )
+    with pytest.raises(ConfigurationError, match="needs 'realm'"):
+        resolve("cognito", domain="myapp", region="eu-west-1")
     keycloak = resolve("keycloak", domain="sso.example.org", realm="staff")
     assert keycloak.userinfo_url == (
         "https://sso.example.org/realms/staff/protocol/openid-connect/userinfo"

@@ -68,3 +68,88 @@ def test_codec_from_config_string_and_rotate() -> None:
 def test_bad_keys_are_configuration_errors(keys: object) -> None:
     with pytest.raises(ConfigurationError, match="OAUTH_TOKEN_ENCRYPTION_KEYS"):
         FernetCodec(keys)  # type: ignore[arg-type]  # what a config file may hold
+
+
+# -- ciphertexts bound to their row ---------------------------------------------------
+
+
+async def write_raw(store: object, provider: str, user_id: str, data: str) -> None:
+    """Put ``data`` in a row as is, as someone with write access to the table could."""
+    from quart_oauthlib.storage.redis import RedisTokenStore
+    from quart_oauthlib.storage.sqla import SQLTokenStore
+
+    if isinstance(store, RedisTokenStore):
+        await store.client().set(store.key(provider, user_id), data)
+        return
+    assert isinstance(store, SQLTokenStore)
+    await store.set(provider, user_id, {"access_token": "placeholder"})
+    from sqlalchemy import update
+
+    t = store.table
+    query = update(t).where(t.c.provider == provider, t.c.user_id == user_id).values(token=data)
+    async with (await store.engine()).begin() as conn:
+        await conn.execute(query)
+
+
+async def raw_of(store: object, provider: str, user_id: str) -> str:
+    from quart_oauthlib.storage.redis import RedisTokenStore
+    from quart_oauthlib.storage.sqla import SQLTokenStore
+
+    if isinstance(store, RedisTokenStore):
+        data = await store.client().get(store.key(provider, user_id))
+        assert isinstance(data, bytes)
+        return data.decode()
+    assert isinstance(store, SQLTokenStore)
+    from sqlalchemy import select
+
+    t = store.table
+    query = select(t.c.token).where(t.c.provider == provider, t.c.user_id == user_id)
+    async with (await store.engine()).connect() as conn:
+        return str((await conn.execute(query)).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("provider", "user_id"), [("corp", "user:mallory"), ("other", "user:alice")]
+)
+async def test_a_ciphertext_copied_to_another_row_does_not_decrypt_there(
+    stores: StoreFactory, caplog: pytest.LogCaptureFixture, provider: str, user_id: str
+) -> None:
+    store = stores(codec=FernetCodec(Fernet.generate_key()))
+    await store.set("corp", "user:alice", TOKEN)
+    await write_raw(store, provider, user_id, await raw_of(store, "corp", "user:alice"))
+    with caplog.at_level(logging.WARNING, logger="quart_oauthlib"):
+        assert await store.get(provider, user_id) is None
+    assert "another row" in caplog.text and "secret" not in caplog.text
+    assert await store.get("corp", "user:alice") == TOKEN  # still readable where it belongs
+
+
+async def test_unbound_rows_are_refused_unless_migrating(
+    stores: StoreFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = Fernet.generate_key()
+    legacy = FernetCodec(key).encode(TOKEN)  # what stores wrote before the binding
+    store = stores(codec=FernetCodec(key))
+    await write_raw(store, "corp", "user:alice", legacy)
+    with caplog.at_level(logging.WARNING, logger="quart_oauthlib"):
+        assert await store.get("corp", "user:alice") is None
+    assert "older format" in caplog.text
+    migrating = stores(codec=FernetCodec(key, accept_unbound=True))
+    assert await migrating.get("corp", "user:alice") == TOKEN
+    await migrating.set("corp", "user:alice", TOKEN)  # rewritten: bound from now on
+    assert await store.get("corp", "user:alice") == TOKEN
+
+
+def test_rebind_binds_an_old_ciphertext_and_keeps_key_rotation() -> None:
+    old, new = Fernet.generate_key(), Fernet.generate_key()
+    legacy = FernetCodec(old).encode(TOKEN)
+    codec = FernetCodec([new, old])
+    bound = codec.rebind(legacy, "corp", "user:alice")
+    assert FernetCodec(new).decode_for(bound, "corp", "user:alice") == TOKEN  # the new key
+    with pytest.raises(ValueError, match="another row"):
+        codec.decode_for(bound, "corp", "user:bob")
+    with pytest.raises(ValueError, match="another row"):
+        codec.rebind(bound, "corp", "user:bob")
+    rotated = codec.rotate(FernetCodec(old).encode_for(TOKEN, "corp", "user:alice"))
+    assert FernetCodec(new).decode_for(rotated, "corp", "user:alice") == TOKEN
+    with pytest.raises(ValueError, match="decode_for"):
+        codec.decode(bound)

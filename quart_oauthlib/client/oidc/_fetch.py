@@ -59,18 +59,26 @@ async def fetch_json(
     send = {"Accept": "application/json", **(headers or {})}
 
     async def exchange() -> tuple[int, str, bytes]:
-        async with http.get(url, headers=send, allow_redirects=False) as resp:
+        # raise_for_status=False: judged below, whatever the session was made with.
+        async with http.get(
+            url, headers=send, allow_redirects=False, raise_for_status=False
+        ) as resp:
             body = await read_bounded(resp, max_bytes)
             return resp.status, resp.content_type, body
 
     try:
-        status, content_type, body = await with_deadline(exchange(), timeout, what)
+        status, content_type, body = await with_deadline(
+            exchange(), timeout, what, session_timeout=http.timeout
+        )
     except TokenResponseError as exc:  # read_bounded's size cap
         raise error(
             f"{what} at {_where(url)} is larger than {max_bytes} bytes.", status=exc.status
         ) from exc
     except aiohttp.ClientError as exc:
-        raise error(f"{what} could not be fetched from {_where(url)}: {exc!r}") from exc
+        # The type only: an aiohttp error's repr can carry request headers.
+        raise error(
+            f"{what} could not be fetched from {_where(url)} ({type(exc).__name__})."
+        ) from exc
     return parse_json_object(
         status, content_type, body, url=url, what=what, error=error, quote_body=quote_body
     )

@@ -2,8 +2,10 @@
 
 Providers rotate keys: a token signed with a new key names a ``kid`` we have
 not seen. Then the set is fetched again, once, and the lookup retried, so a
-rotation needs no restart. The refetch is rate-limited (at most one per
-``min_refetch_interval`` seconds) and single-flight (concurrent lookups share
+rotation needs no restart, and the first login after it works at once. Only
+these refetches are rate-limited (at most one per ``min_refetch_interval``
+seconds, counted from the last refetch an unknown ``kid`` caused, not from the
+first fetch: OIDC Core §10.1.1) and single-flight (concurrent lookups share
 it), so a flood of tokens with made-up ``kid`` values costs the provider at
 most one request a minute.
 """
@@ -53,7 +55,8 @@ class JWKSCache:
         jwks_uri: The provider's ``jwks_uri`` (https).
         max_age: Seconds a fetched set is used before it is fetched again.
         min_refetch_interval: The least time between two fetches caused by
-            an unknown ``kid``; lookups inside it fail without a request.
+            an unknown ``kid``; lookups inside it fail without a request. The
+            first fetch and the ``max_age`` refreshes do not count.
         timeout: Total deadline of a fetch, in seconds.
         max_bytes: The largest key set accepted.
         clock: Monotonic seconds (tests pass a fake one).
@@ -77,6 +80,8 @@ class JWKSCache:
         self._clock = clock
         self._keys: list[Key] | None = None
         self._fetched_at: float | None = None
+        #: When an unknown ``kid`` last caused a refetch: the rate limit counts from it.
+        self._refetched_at: float | None = None
         self._flight = SingleFlight[list[Key]]()
         #: How many times the set was fetched (for tests and metrics).
         self.fetch_count = 0
@@ -94,10 +99,14 @@ class JWKSCache:
                 type, or is marked for another ``alg`` or for encryption.
             JWKSError: The set could not be fetched or is unusable.
         """
+        fetches = self.fetch_count
         keys = await self._current(http)
         key = _find(keys, kid, alg)
-        if key is None and self._may_refetch():
+        # A set fetched for this very lookup is as fresh as a refetch would be.
+        if key is None and self.fetch_count == fetches and self._may_refetch():
             log.info("Unknown key id; fetching the key set of %s again.", self.jwks_uri)
+            if not self._flight.in_flight:
+                self._refetched_at = self._clock()
             keys = await self._fetch(http)
             key = _find(keys, kid, alg)
         if key is None:
@@ -130,7 +139,7 @@ class JWKSCache:
     def _may_refetch(self) -> bool:
         if self._flight.in_flight:
             return True  # join the running fetch rather than fail
-        last = self._fetched_at
+        last = self._refetched_at
         return last is None or self._clock() - last >= self.min_refetch_interval
 
     async def _fetch(self, http: aiohttp.ClientSession) -> list[Key]:

@@ -50,20 +50,24 @@ async def fetch_userinfo(
 
     async def exchange() -> tuple[int, str, bytes]:
         async with session.get(
-            url, headers={"Accept": "application/json"}, allow_redirects=False
+            url,
+            headers={"Accept": "application/json"},
+            allow_redirects=False,
+            raise_for_status=False,
         ) as resp:
             return resp.status, resp.content_type, await read_bounded(resp, max_bytes)
 
     try:
         status, content_type, body = await with_deadline(
-            exchange(), timeout, "The userinfo request"
+            exchange(), timeout, "The userinfo request", session_timeout=session.http.timeout
         )
     except TokenResponseError as exc:
         raise UserInfoError(
             f"The userinfo answer is larger than {max_bytes} bytes.", status=exc.status
         ) from exc
     except aiohttp.ClientError as exc:
-        raise UserInfoError(f"The userinfo request failed: {exc!r}") from exc
+        # The type only: an aiohttp error's repr can carry request headers (the token).
+        raise UserInfoError(f"The userinfo request failed ({type(exc).__name__}).") from exc
     if status == 200 and content_type == "application/jwt":
         raise UserInfoError("Signed or encrypted userinfo (application/jwt) is not supported.")
     claims = parse_json_object(

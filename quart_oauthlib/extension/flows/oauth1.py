@@ -1,8 +1,9 @@
-"""The OAuth 1 side of the login views: request token, then verifier for access token."""
+"""The OAuth 1 login flow: request token, then verifier for access token."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import aiohttp
 from quart import request
@@ -13,13 +14,15 @@ from ...providers.settings import ProviderConfig
 from ...storage.base import Token
 from ..flow_state import FlowRecord
 from ..http_errors import CallbackError, TokenExchangeError
-from ..state import OAuthState
+from .base import Flow, LoginContext, LoginResult, LoginStart
 from .oauth2 import denied
+
+__all__ = ["OAuth1Flow"]
 
 
 def _session(
     config: ProviderConfig,
-    state: OAuthState,
+    http: aiohttp.ClientSession,
     *,
     callback_uri: str | None = None,
     resource_owner_key: str | None = None,
@@ -32,15 +35,41 @@ def _session(
         resource_owner_secret=resource_owner_secret,
         callback_uri=callback_uri,
         signature_method=config.signature_method,
-        session=state.http_session(),
+        session=http,
     )
 
 
+class OAuth1Flow(Flow):
+    """OAuth 1.0a (RFC 5849): tokens do not expire, and cannot be revoked."""
+
+    protocol = "oauth1"
+
+    async def start_login(
+        self,
+        config: ProviderConfig,
+        ctx: LoginContext,
+        redirect_uri: str,
+        next_url: str | None,
+        args: Mapping[str, str],
+    ) -> LoginStart:
+        """Get a request token; the URL to authorize it, and what to keep."""
+        return await start(config, ctx, redirect_uri, next_url)
+
+    async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:
+        """Check the callback's request token, and trade its verifier for an access token."""
+        token, record = await finish(config, ctx)
+        return LoginResult(received=token, token=token, record=record)
+
+    def usable(self, config: ProviderConfig, token: Token) -> bool:
+        """An OAuth 1 token is usable as long as it is there."""
+        return bool(token.get("oauth_token"))
+
+
 async def start(
-    config: ProviderConfig, state: OAuthState, redirect_uri: str, next_url: str | None
-) -> tuple[str, str, FlowRecord]:
+    config: ProviderConfig, ctx: LoginContext, redirect_uri: str, next_url: str | None
+) -> LoginStart:
     """Get a request token; the URL to authorize it, the token, and what to keep."""
-    session = _session(config, state, callback_uri=redirect_uri)
+    session = _session(config, ctx.http_session(), callback_uri=redirect_uri)
     try:
         token = await session.fetch_request_token(config.request_token_url or "")
     except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
@@ -54,20 +83,20 @@ async def start(
     url = session.authorization_url(config.authorize_url, **config.authorize_params)
     record = FlowRecord(
         provider=config.name,
-        expires_at=time.time() + state.flows.timeout,
+        expires_at=time.time() + ctx.flows.timeout,
         redirect_uri=redirect_uri,
         next_url=next_url,
         request_token_secret=token.get("oauth_token_secret", ""),
     )
-    return url, token["oauth_token"], record
+    return LoginStart(url, token["oauth_token"], record)
 
 
-async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, FlowRecord]:
+async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, FlowRecord]:
     """Check the callback's request token, and trade its verifier for an access token."""
     args = request.args
     if args.get("denied") and not args.get("oauth_token"):
         raise _denied(config.name)
-    record = state.flows.pop(args.get("oauth_token") or args.get("denied"), config.name)
+    record = ctx.flows.pop(args.get("oauth_token") or args.get("denied"), config.name)
     if args.get("denied"):
         raise _denied(config.name)
     verifier = args.get("oauth_verifier")
@@ -79,7 +108,7 @@ async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, Flow
         )
     session = _session(
         config,
-        state,
+        ctx.http_session(),
         resource_owner_key=args.get("oauth_token"),
         resource_owner_secret=record.request_token_secret,
     )

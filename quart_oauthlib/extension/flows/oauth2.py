@@ -1,9 +1,8 @@
-"""The OAuth 2 side of the login views: authorization URL, code exchange, revocation."""
+"""The OAuth 2 login flow: authorization URL, code exchange (RFC 9207 checked), revocation."""
 
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Mapping
 from typing import Any, Final
@@ -14,13 +13,20 @@ from quart import request
 
 from ...client._transport import basic_authorization
 from ...client.oauth2_session import OAuth2Session
-from ...errors import ProviderError
+from ...client.oidc import check_authorization_response_issuer
+from ...errors import IssuerMismatchError, ProviderError
 from ...providers.settings import ProviderConfig
 from ...storage.base import Token
 from ..flow_state import FlowRecord
-from ..http_errors import AuthorizationDeniedError, CallbackError, TokenExchangeError
-from ..state import OAuthState
-from .oidc import callback_params, check_response_issuer
+from ..http_errors import (
+    AuthorizationDeniedError,
+    CallbackError,
+    OpenIDVerificationError,
+    TokenExchangeError,
+)
+from .base import Flow, LoginContext, LoginResult, LoginStart
+
+__all__ = ["PER_LOGIN_PARAMS", "OAuth2Flow", "callback_params", "check_response_issuer"]
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -64,13 +70,64 @@ def _session(
     return session
 
 
+class OAuth2Flow(Flow):
+    """The authorization code grant (RFC 6749 §4.1), with PKCE and RFC 9207's ``iss``."""
+
+    protocol = "oauth2"
+
+    async def start_login(
+        self,
+        config: ProviderConfig,
+        ctx: LoginContext,
+        redirect_uri: str,
+        next_url: str | None,
+        args: Mapping[str, str],
+    ) -> LoginStart:
+        """The authorization URL, its state, and the record to keep until the callback.
+
+        The :data:`PER_LOGIN_PARAMS` found in ``args`` go over the provider's
+        ``authorize_params``.
+        """
+        per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
+        return start(config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config))
+
+    async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:
+        """Check the callback and exchange its code."""
+        token, record = await finish(config, ctx)
+        return LoginResult(received=dict(token), token=token, record=record)
+
+    async def logout(
+        self, config: ProviderConfig, ctx: LoginContext, token: Token | None, *, revoke: bool
+    ) -> None:
+        """Revoke the token (RFC 7009) where the provider can, when asked."""
+        if revoke and token:
+            await revoke_token(config, ctx.http_session(), token)
+
+    def usable(self, config: ProviderConfig, token: Token) -> bool:
+        """An access token not expired yet, or one that can be refreshed."""
+        if not token.get("access_token"):
+            return False
+        expires_at = token.get("expires_at")
+        if not isinstance(expires_at, int | float) or expires_at > time.time():
+            return True
+        # server_metadata_url: the refresh (token) URL comes with the metadata
+        can_refresh = config.refresh_url or config.server_metadata_url
+        return bool(token.get("refresh_token") and can_refresh)
+
+    def _nonce(self, config: ProviderConfig) -> str | None:
+        """The login's nonce, for flows whose answers carry one (OpenID)."""
+        return None
+
+
 def start(
     config: ProviderConfig,
-    state: OAuthState,
+    ctx: LoginContext,
     redirect_uri: str,
     next_url: str | None,
     per_login: Mapping[str, str] | None = None,
-) -> tuple[str, str, FlowRecord]:
+    *,
+    nonce: str | None = None,
+) -> LoginStart:
     """The authorization URL, its state, and the record to keep until the callback.
 
     ``per_login`` holds the :data:`PER_LOGIN_PARAMS` of this login, over the
@@ -79,20 +136,19 @@ def start(
     session = _session(config, redirect_uri)
     params = {**config.authorize_params, **(per_login or {})}
     max_age = _max_age(config, params.get("max_age"))
-    nonce = None
-    if config.openid:  # OIDC Core §3.1.2.1: one nonce per login, checked once
-        nonce = params["nonce"] = secrets.token_urlsafe(24)
+    if nonce is not None:
+        params["nonce"] = nonce
     url, flow_state = session.authorization_url(config.authorize_url, **params)
     record = FlowRecord(
         provider=config.name,
-        expires_at=time.time() + state.flows.timeout,
+        expires_at=time.time() + ctx.flows.timeout,
         redirect_uri=redirect_uri,
         next_url=next_url,
         code_verifier=session.code_verifier,
         nonce=nonce,
         max_age=max_age,
     )
-    return url, flow_state, record
+    return LoginStart(url, flow_state, record)
 
 
 def _max_age(config: ProviderConfig, value: str | None) -> int | None:
@@ -107,12 +163,42 @@ def _max_age(config: ProviderConfig, value: str | None) -> int | None:
     return int(value)
 
 
-async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, FlowRecord]:
+async def callback_params() -> Mapping[str, str]:
+    """The callback's parameters: a ``form_post`` answer's form, else the query string."""
+    return await request.form if request.method == "POST" else request.args
+
+
+def check_response_issuer(config: ProviderConfig, form: Mapping[str, str] | None = None) -> None:
+    """RFC 9207, before the code is exchanged: the answer's ``iss`` is our provider's.
+
+    ``form`` holds the parameters of a ``form_post`` answer; else the URL's query is read.
+    Only a provider whose metadata is known (discovered) is checked.
+
+    Raises:
+        OpenIDVerificationError: ``iss`` is wrong, repeated, or missing although
+            the provider advertises it (a mix-up attack, or a misconfiguration).
+    """
+    if config.metadata is None:
+        return
+    try:
+        check_authorization_response_issuer(
+            config.metadata, form if form is not None else request.url
+        )
+    except IssuerMismatchError as exc:
+        raise OpenIDVerificationError(
+            f"The answer did not come from {config.name!r}: {exc} Nothing was stored; "
+            "start the login again.",
+            provider=config.name,
+            error="issuer_mismatch",
+        ) from exc
+
+
+async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, FlowRecord]:
     """Check the callback and exchange its code; raise a CallbackError on any failure."""
     args = await callback_params()
     if args.get("error"):
         try:
-            state.flows.pop(args.get("state"), config.name)  # single use, even on error
+            ctx.flows.pop(args.get("state"), config.name)  # single use, even on error
         except CallbackError:
             pass
         # RFC 9207 §2.4: error answers carry iss too. One naming another issuer is not
@@ -121,7 +207,7 @@ async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, Flow
         raise denied(
             config.name, args.get("error", ""), args.get("error_description"), args.get("error_uri")
         )
-    record = state.flows.pop(args.get("state"), config.name)
+    record = ctx.flows.pop(args.get("state"), config.name)
     # RFC 9207, before the code is spent (a form_post answer carries iss in its form)
     check_response_issuer(config, args if request.method == "POST" else None)
     code = args.get("code")
@@ -135,7 +221,7 @@ async def finish(config: ProviderConfig, state: OAuthState) -> tuple[Token, Flow
         config,
         record.redirect_uri,
         verifier=record.code_verifier is not None,
-        http=state.http_session(),
+        http=ctx.http_session(),
     )
     extra: dict[str, Any] = dict(config.token_params)
     include_client_id = None if config.token_endpoint_auth_method == "client_secret_basic" else True
@@ -190,7 +276,7 @@ def _clip(text: str | None, limit: int = _MAX_PROVIDER_TEXT) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
-async def revoke(config: ProviderConfig, state: OAuthState, token: Token) -> None:
+async def revoke_token(config: ProviderConfig, http: aiohttp.ClientSession, token: Token) -> None:
     """Revoke ``token`` at the provider (RFC 7009); failures are logged, not raised."""
     if not config.revoke_url:
         return
@@ -210,7 +296,7 @@ async def revoke(config: ProviderConfig, state: OAuthState, token: Token) -> Non
             if secret:
                 form["client_secret"] = secret
         try:
-            async with state.http_session().post(
+            async with http.post(
                 config.revoke_url,
                 data=form,
                 headers=headers,

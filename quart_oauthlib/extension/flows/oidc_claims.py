@@ -8,11 +8,9 @@ does), so that another user signing in on the same browser never sees them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from quart import session
-
-from ..state import OAuthState
 
 __all__ = ["CLAIMS_KEY", "KEPT_CLAIMS", "forget", "remember", "stored_claims"]
 
@@ -35,18 +33,24 @@ KEPT_CLAIMS: Final = (
 _MAX_CLAIM_CHARS: Final = 200
 
 
-async def remember(state: OAuthState, name: str, claims: Mapping[str, Any]) -> None:
+class _Users(Protocol):
+    """Who the current user is (the app's ``OAuthState``)."""
+
+    async def user_id(self, *, create: bool) -> str | None: ...
+
+
+async def remember(users: _Users, name: str, claims: Mapping[str, Any]) -> None:
     """Keep the few claims an app needs (never the raw token) in the session."""
-    user = await state.user_id(create=True)
+    user = await users.user_id(create=True)
     kept = {k: claims[k] for k in KEPT_CLAIMS if k in claims and _small(claims[k])}
     entries = dict(session.get(CLAIMS_KEY) or {})
     entries[name] = {"u": user, "c": kept}
     session[CLAIMS_KEY] = entries
 
 
-async def stored_claims(state: OAuthState, name: str) -> dict[str, Any] | None:
+async def stored_claims(users: _Users, name: str) -> dict[str, Any] | None:
     """The claims kept from this user's last login with ``name``, or None."""
-    user = await state.user_id(create=False)
+    user = await users.user_id(create=False)
     entry = (session.get(CLAIMS_KEY) or {}).get(name)
     if not isinstance(entry, dict) or user is None or entry.get("u") != user:
         return None

@@ -15,6 +15,7 @@ import binascii
 import json
 import re
 import time
+from collections.abc import Callable
 from typing import Final
 
 import aiohttp
@@ -34,9 +35,16 @@ _TENANT_ID: Final = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 class TenantDiscovery:
     """Discovery for an issuer template with ``{tenantid}``, cached like ProviderDiscovery."""
 
-    def __init__(self, server_metadata_url: str, template: str):
+    def __init__(
+        self,
+        server_metadata_url: str,
+        template: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ):
         self.server_metadata_url = server_metadata_url
         self.template = template
+        self._clock = clock
         self._metadata: ProviderMetadata | None = None
         self._fetched_at = 0.0
         self._flight = SingleFlight[ProviderMetadata]()
@@ -48,7 +56,7 @@ class TenantDiscovery:
             DiscoveryError: Unusable, or another issuer than the template allows.
         """
         cached = self._metadata
-        if cached is not None and time.monotonic() - self._fetched_at < DEFAULT_METADATA_MAX_AGE:
+        if cached is not None and self._clock() - self._fetched_at < DEFAULT_METADATA_MAX_AGE:
             return cached
 
         async def fetch() -> ProviderMetadata:
@@ -61,7 +69,7 @@ class TenantDiscovery:
                     f"The provider metadata is for issuer {metadata.issuer!r}, which the "
                     f"expected {self.template!r} does not allow."
                 )
-            self._metadata, self._fetched_at = metadata, time.monotonic()
+            self._metadata, self._fetched_at = metadata, self._clock()
             return metadata
 
         result, _ = await self._flight.run(fetch)
