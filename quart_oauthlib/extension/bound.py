@@ -14,7 +14,9 @@ from typing import Any
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
+from yarl import URL
 
+from ..client._transport import ResponseContext
 from ..client.oauth1_session import OAuth1Session
 from ..client.oauth2_auth import expires_at_of, is_expired
 from ..client.oauth2_session import OAuth2Session
@@ -23,10 +25,13 @@ from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..storage.base import Token
 from . import profile_fetch as _profile_flow
+from .api_urls import api_url
+from .authlib_compat import AuthlibMethods
 from .flows import oauth2 as _oauth2_flow
 from .flows import oidc as _oidc_flow
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .state import OAuthState, get_state, request_cache
+from .token_access import TokenGuard
 
 __all__ = [
     "BoundOAuth1Session",
@@ -38,7 +43,7 @@ __all__ = [
 ]
 
 
-class BoundOAuth2Session(OAuth2Session):
+class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     """An ``OAuth2Session`` bound to the current user's stored token for one provider.
 
     Everything of ``OAuth2Session`` works; in addition the token is loaded
@@ -65,10 +70,16 @@ class BoundOAuth2Session(OAuth2Session):
         self.provider = config.name
         self._app_state = app_state
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = config.server_metadata_url is not None and config.metadata is None
         if config.compliance_fix is not None:
             config.compliance_fix(self)
+
+    def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth2Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
+        return super().request(method, api_url(self.provider, self._api_base, url), *args, **kwargs)
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
@@ -270,7 +281,7 @@ class _WriteBack:
         await self.state.token_refreshed(self.provider, self.before, kept)
 
 
-class BoundOAuth1Session(OAuth1Session):
+class BoundOAuth1Session(TokenGuard, AuthlibMethods, OAuth1Session):
     """An ``OAuth1Session`` bound to the current user's stored token for one provider.
 
     The token is loaded from the store before the first request (or by
@@ -290,6 +301,12 @@ class BoundOAuth1Session(OAuth1Session):
         self.provider = config.name
         self._app_state = app_state
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth1Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
+        return super().request(method, api_url(self.provider, self._api_base, url), **kwargs)
 
     async def load_token(self) -> dict[str, str] | None:
         """Read the user's token from the store (once), and return it or None."""

@@ -23,11 +23,12 @@ from typing import TYPE_CHECKING, Any, Final, cast
 import aiohttp
 from quart import Quart, current_app, g, session
 
-from ..errors import ConfigurationError
+from ..errors import UnknownProviderError
 from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token, TokenStore, store_lock
 from .flow_state import FlowStore
+from .token_hooks import call_update_token
 
 if TYPE_CHECKING:
     from .flows.oidc import Discovered
@@ -96,10 +97,7 @@ class OAuthState:
         try:
             return self.providers[name]
         except KeyError:
-            known = ", ".join(sorted(self.providers)) or "none"
-            raise ConfigurationError(
-                f"No OAuth provider {name!r} in this app's OAUTH_PROVIDERS (configured: {known})."
-            ) from None
+            raise UnknownProviderError(name, list(self.providers)) from None
 
     # -- the shared HTTP session -----------------------------------------
 
@@ -226,6 +224,7 @@ class OAuthState:
         while len(self.recent_refreshes) > _REFRESH_REUSE_MAX:
             self.recent_refreshes.popitem(last=False)
         await send(token_updated, provider=provider, user_id=user, token=new)
+        await call_update_token(self.provider(provider), old, new)  # Authlib's update_token
 
 
 def _fingerprint(token: Mapping[str, Any]) -> str:

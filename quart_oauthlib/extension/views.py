@@ -14,22 +14,28 @@ Each view is a short list of steps; the OAuth 1 and OAuth 2 specifics live in
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
 from quart.typing import ResponseReturnValue
+from werkzeug.wrappers.response import Response as ResponseBase
 
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
 from .bound import forget_token
+from .flow_state import FlowRecord
 from .flows import oauth1 as _oauth1_flow
 from .flows import oauth2 as _oauth2_flow
 from .flows import oidc as _oidc_flow
 from .http_errors import CallbackError
+from .login_notes import warn_without_refresh_token
 from .redirects import safe_next, wants_json
 from .state import OAuthState, get_state
 
-__all__ = ["make_blueprint"]
+__all__ = ["FinishedLogin", "finish_login", "make_blueprint"]
 
 log = logging.getLogger("quart_oauthlib")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
@@ -58,22 +64,29 @@ def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
     return blueprint
 
 
-async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
+async def _login(
+    state: OAuthState,
+    name: str,
+    *,
+    redirect_uri: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """Start a login; ``redirect_uri`` and ``params`` come from ``authorize_redirect()``."""
     try:
         config = await _oidc_flow.resolve(state, state.provider(name))
     except CallbackError as exc:
         return await _fail(exc)
-    next_url = safe_next(request.args.get("next"))
-    redirect_uri = _redirect_uri(state, config)
+    next_url = safe_next(request.args.get("next")) if params is None else None
+    redirect_uri = redirect_uri or _redirect_uri(state, config)
     try:
         if config.version == 1:
             url, key, record = await _oauth1_flow.start(config, state, redirect_uri, next_url)
         else:
-            per_login = {
+            per_login = dict(params) if params is not None else {
                 param: value
                 for param in _oauth2_flow.PER_LOGIN_PARAMS
                 if (value := request.args.get(param)) is not None
-            }
+            }  # fmt: skip
             url, key, record = _oauth2_flow.start(config, state, redirect_uri, next_url, per_login)
     except CallbackError as exc:
         return await _fail(exc)
@@ -85,16 +98,48 @@ async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
 
 
 async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
-    identity = None
     try:
-        config = await _oidc_flow.resolve(state, state.provider(name))
-        if config.version == 1:
-            token, record = await _oauth1_flow.finish(config, state)
-        else:
-            token, record = await _oauth2_flow.finish(config, state)
-            identity = await _oidc_flow.verify(state, config, token, record)
+        done = await finish_login(state, name)
     except CallbackError as exc:
         return await _fail(exc)
+    if done.response is not None:
+        return done.response
+    return redirect(done.record.next_url or _default_target(state, done.config))
+
+
+@dataclass(frozen=True)
+class FinishedLogin:
+    """A checked callback: the token as received, and what to answer.
+
+    Attributes:
+        token: The token answer (with its raw ID token), plus ``userinfo``
+            (the verified claims, and the userinfo answer) for an OpenID login.
+        record: The login's flow record (its ``next_url``).
+        config: The provider's (discovered) config.
+        response: A response an ``oauth_authorized`` receiver returned, if any.
+    """
+
+    token: dict[str, Any]
+    record: FlowRecord
+    config: ProviderConfig
+    response: Response | ResponseBase | None
+
+
+async def finish_login(state: OAuthState, name: str) -> FinishedLogin:
+    """Check the callback, exchange the code, verify, send the signal and store the token.
+
+    The callback view and ``authorize_access_token()`` share it.
+
+    Raises:
+        CallbackError: The login could not complete; nothing was stored.
+    """
+    identity = None
+    config = await _oidc_flow.resolve(state, state.provider(name))
+    if config.version == 1:
+        token, record = await _oauth1_flow.finish(config, state)
+    else:
+        token, record = await _oauth2_flow.finish(config, state)
+        identity = await _oidc_flow.verify(state, config, token, record)
     extra = {}
     received = dict(token)
     if identity is not None:  # OpenID: the verified claims; the raw ID token is not stored
@@ -107,7 +152,10 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
         if value is False:
             store = False
         elif value is not None and value is not True:
-            return await make_response(value)
+            return FinishedLogin(received, record, config, await make_response(value))
+    if identity is not None:
+        received = {**received, "userinfo": {**identity.claims, **(identity.userinfo or {})}}
+        warn_without_refresh_token(state, config, received)
     if store:
         if identity is not None:
             # Before the token, so that the session store's cookie-size check counts them.
@@ -118,7 +166,7 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
             _oidc_flow.forget(name)
             raise
     log.info("Signed in with %r.", name)
-    return redirect(record.next_url or _default_target(state, config))
+    return FinishedLogin(received, record, config, None)
 
 
 async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:

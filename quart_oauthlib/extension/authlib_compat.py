@@ -1,0 +1,118 @@
+"""Authlib's client methods on the bound sessions, for apps that write their own login views::
+
+    @app.route("/login")
+    async def login():
+        return await oauth.google.authorize_redirect(url_for("auth", _external=True))
+
+    @app.route("/auth")
+    async def auth():
+        token = await oauth.google.authorize_access_token()
+        session["user"] = token["userinfo"]
+        return redirect("/")
+
+Both run the same checked flow as the built-in ``/login/<name>`` routes: the
+state, PKCE verifier and nonce are kept for this browser, the callback is
+checked (state, RFC 9207 ``iss``, ID token), the token is stored, and the
+signals are sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from quart import Response, make_response
+from werkzeug.wrappers.response import Response as ResponseBase
+
+from ..errors import ConfigurationError
+from ..signals import oauth_error, send
+from .http_errors import CallbackError
+from .state import get_state
+
+__all__ = ["AuthlibMethods"]
+
+#: Parameters the flow sets itself: an app passing them would break its checks.
+_RESERVED: Final = frozenset(
+    {"state", "redirect_uri", "response_type", "client_id", "code_challenge",
+     "code_challenge_method", "scope"}
+)  # fmt: skip
+
+
+class AuthlibMethods:
+    """Mixin of the bound sessions: ``authorize_redirect`` and ``authorize_access_token``."""
+
+    provider: str
+    _loaded: bool
+
+    async def authorize_redirect(
+        self, redirect_uri: str | None = None, **params: Any
+    ) -> Response | ResponseBase:
+        """A redirect to the provider's login, as the built-in login route answers.
+
+        Args:
+            redirect_uri: Where the provider sends the user back: by default the
+                built-in callback route (``url_for("<name>.callback")``), which
+                completes the login itself; or a route of the app, which calls
+                :meth:`authorize_access_token`. It must be registered with the provider.
+            **params: Extra authorization request parameters (``prompt``,
+                ``login_hint``, ``audience``...), over the provider's
+                ``authorize_params``. A ``nonce`` is replaced by the flow's own.
+
+        Raises:
+            ConfigurationError: A parameter the flow sets itself (``state``,
+                ``scope``, ``redirect_uri``...), or parameters for an OAuth 1 provider.
+        """
+        from . import views  # views imports the bound sessions, which use this mixin
+
+        reserved = sorted(_RESERVED & set(params))
+        if reserved:
+            raise ConfigurationError(
+                f"authorize_redirect(): {', '.join(reserved)} are set by the login flow "
+                "(the scope by this provider's 'scope' setting); do not pass them."
+            )
+        state = get_state()
+        if params and state.provider(self.provider).version == 1:
+            raise ConfigurationError(
+                f"authorize_redirect(): {self.provider!r} is an OAuth 1 provider, whose "
+                "authorization request takes no extra parameters here."
+            )
+        values = {key: str(value) for key, value in params.items() if key != "nonce"}
+        answer = await views._login(state, self.provider, redirect_uri=redirect_uri, params=values)
+        return await make_response(answer)
+
+    async def authorize_access_token(self, **kwargs: Any) -> dict[str, Any]:
+        """Complete the login the provider sent the user back from; return the token.
+
+        Call it in the view at the ``redirect_uri`` given to :meth:`authorize_redirect`.
+        The token is checked and stored as by the built-in callback route, and
+        ``oauth_authorized`` is sent (a receiver's response is not used here; its
+        ``False`` still keeps the token from being stored). For an OpenID login
+        the token has ``userinfo``: the verified ID token claims, with the
+        userinfo answer's.
+
+        Raises:
+            CallbackError: The login failed (denied, wrong state, ID token refused...):
+                nothing was stored; ``oauth_error`` was sent. It answers 4xx unless
+                the app handles it.
+            ConfigurationError: Arguments were passed (the flow keeps everything it needs).
+        """
+        from . import views  # views imports the bound sessions, which use this mixin
+
+        if kwargs:
+            raise ConfigurationError(
+                "authorize_access_token() takes no arguments: the redirect URI, PKCE "
+                "verifier and nonce of the login are kept by the flow."
+            )
+        state = get_state()
+        try:
+            done = await views.finish_login(state, self.provider)
+        except CallbackError as exc:
+            await send(
+                oauth_error,
+                provider=exc.provider,
+                error=exc.error,
+                description=exc.description or "",
+                exception=exc,
+            )
+            raise
+        self._loaded = False  # the session reads the new token at its next use
+        return dict(done.token)

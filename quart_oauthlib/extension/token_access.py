@@ -1,0 +1,101 @@
+"""``oauth.<name>.token`` and ``.authorized`` that never give a wrong answer.
+
+Reading the user's token from a server-side store is I/O, which an attribute
+cannot await. So the bound sessions answer these attributes only once the
+token is known to this request: loaded by ``await oauth.<name>.load_token()``,
+by ``@oauth.require``, by a request, or before the view ran (the session and
+memory stores, where reading costs nothing: see :func:`preload_tokens`).
+Otherwise they raise :class:`~quart_oauthlib.errors.TokenNotLoadedError`
+rather than say "no token" for a user who has one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import TokenNotLoadedError
+from ..storage.memory import MemoryTokenStore
+from ..storage.session import SessionTokenStore
+from .state import get_state, request_cache
+
+__all__ = ["TokenGuard", "preload_tokens"]
+
+#: Stores whose reads cost no I/O: their tokens are read before each view.
+_CHEAP_STORES = (SessionTokenStore, MemoryTokenStore)
+
+
+async def preload_tokens() -> None:
+    """``before_request``: read the user's tokens when the store makes it cheap."""
+    state = get_state()
+    if not isinstance(state.store, _CHEAP_STORES):
+        return
+    for name in state.providers:
+        await state.load_token(name)
+
+
+class TokenGuard:
+    """Mixin of the bound sessions: ``token`` and ``authorized`` only once the token is known.
+
+    It must come before the session class in the bases; the session class
+    sets ``_loaded`` (whether the store was read) and ``provider``.
+    """
+
+    provider: str
+    _loaded: bool
+    _guarded = False  # off while the session class's __init__ sets its (empty) token
+
+    def _ensure_known(self) -> None:
+        if not self._guarded or self._loaded:
+            return
+        tokens = request_cache().tokens
+        if self.provider in tokens:  # read this request (before the view, or by require)
+            self._take(tokens[self.provider])
+            return
+        raise TokenNotLoadedError(
+            f"The {self.provider!r} token of this user is not loaded yet, and this token "
+            f"store needs I/O to read it: call `await oauth.{self.provider}.load_token()` "
+            f"first (or protect the view with @oauth.require({self.provider!r}))."
+        )
+
+    def _take(self, token: dict[str, Any] | None) -> None:
+        self._loaded = True
+        if token:
+            _next_token_property(self).__set__(self, token)
+
+    @property
+    def token(self) -> Any:
+        """The user's token (``{}`` when they hold none).
+
+        Raises:
+            TokenNotLoadedError: The store needs I/O and the token was not loaded yet.
+        """
+        self._ensure_known()
+        return _next_token_property(self).__get__(self, type(self))
+
+    @token.setter
+    def token(self, value: Any) -> None:
+        _next_token_property(self).__set__(self, value)
+
+    @property
+    def authorized(self) -> bool:
+        """Whether the user holds a token for this provider (it may have expired).
+
+        Raises:
+            TokenNotLoadedError: The store needs I/O and the token was not loaded yet.
+        """
+        self._ensure_known()
+        value: bool = _next_property(self, "authorized").__get__(self, type(self))
+        return value
+
+
+def _next_property(obj: object, name: str) -> Any:
+    """The ``name`` descriptor of the session class after :class:`TokenGuard`."""
+    mro = type(obj).__mro__
+    for klass in mro[mro.index(TokenGuard) + 1 :]:
+        if name in vars(klass):
+            return vars(klass)[name]
+    raise AttributeError(name)  # pragma: no cover -- both session classes define it
+
+
+def _next_token_property(obj: object) -> Any:
+    return _next_property(obj, "token")
