@@ -153,7 +153,7 @@ PINTEREST: Final = ProviderSettings(
 
 #: Flickr (OAuth 1.0a); ``flickr.test.login`` names the user.
 FLICKR: Final = ProviderSettings(
-    api_base_url="https://api.flickr.com/services/rest",
+    api_base_url="https://api.flickr.com/services/",
     version=1,
     request_token_url="https://www.flickr.com/services/oauth/request_token",
     authorize_url="https://www.flickr.com/services/oauth/authorize",
