@@ -75,14 +75,7 @@ def add_provider(app: Quart, oauth: QuartOAuth, name: str, resolve: Resolver) ->
     if known:
         return  # the routes read the config at each request
     prefix = str(app.config.get("OAUTH_URL_PREFIX", "")).rstrip("/")
-    try:
-        app.register_blueprint(make_blueprint(config, prefix))
-    except AssertionError as exc:  # Quart: setup after the first request
-        del state.providers[name]
-        raise ConfigurationError(
-            f"oauth.register({name!r}) came after the app served its first request; "
-            "register providers at startup."
-        ) from exc
+    app.register_blueprint(make_blueprint(config, prefix))
 
 
 class ClientProxy:
