@@ -164,11 +164,17 @@ class FakeProvider:
         self.records.access_tokens.clear()
         self.records.refresh_tokens.clear()
 
-    def rotate_keys(self) -> None:
-        """Sign ID tokens with a new key from now on; the old key leaves the JWKS."""
+    def rotate_keys(self, *, keep_old: bool = True) -> None:
+        """Sign ID tokens with a new key from now on.
+
+        Args:
+            keep_old: Keep publishing the previous key in the JWKS (as providers
+                do for a while after a rotation); False drops it at once.
+        """
         from joserfc.jwk import RSAKey  # the jose extra: only the fake provider needs it
 
-        self._keys = [RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8)})]
+        new = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8)})
+        self._keys = [*self._keys[-1:], new] if keep_old else [new]
 
     def issue_token(
         self, client_id: str, userinfo: Mapping[str, Any] | None = None, scope: str = ""
