@@ -183,14 +183,13 @@ class QuartOAuth:
         Returns:
             The provider's client, as :meth:`create_client`.
 
+        A second registration of ``name`` changes nothing unless ``overwrite``.
+
         Raises:
-            ConfigurationError: A setting is wrong, or ``name`` is registered
-                already (pass ``overwrite=True`` to replace it).
+            ConfigurationError: A setting is wrong.
         """
         if name in self._registered and not overwrite:
-            raise ConfigurationError(
-                f"Provider {name!r} is registered already; pass overwrite=True to replace it."
-            )
+            return ClientProxy(self, name)  # as Authlib: the first registration stays
         self._registered[name] = dict(settings)
         for app in list(self._apps):
             add_provider(app, self, name, self._resolve_providers)

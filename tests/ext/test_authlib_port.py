@@ -292,8 +292,8 @@ async def test_register_reads_credentials_from_config(fake_provider: FakeProvide
     oauth = QuartOAuth()
     github = oauth.register("github", **settings)  # before init_app, as Authlib apps may
     oauth.init_app(app)
-    with pytest.raises(ConfigurationError, match="registered already"):
-        oauth.register("github", **settings)
+    oauth.register("github", **{**settings, "api_base_url": "https://elsewhere.invalid/"})
+    assert oauth._registered["github"]["api_base_url"] == settings["api_base_url"]  # kept
 
     @app.route("/")
     async def home() -> Any:
