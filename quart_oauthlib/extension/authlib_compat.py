@@ -18,8 +18,10 @@ signals are sent.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Final
 
+from oauthlib.oauth2 import InsecureTransportError, is_secure_transport
 from quart import Response, make_response
 from werkzeug.wrappers.response import Response as ResponseBase
 
@@ -28,7 +30,7 @@ from ..signals import oauth_error, send
 from .http_errors import CallbackError
 from .state import get_state
 
-__all__ = ["AuthlibMethods"]
+__all__ = ["AuthlibMethods", "with_explicit_token"]
 
 #: Parameters the flow sets itself: an app passing them would break its checks.
 _RESERVED: Final = frozenset(
@@ -116,3 +118,24 @@ class AuthlibMethods:
             raise
         self._loaded = False  # the session reads the new token at its next use
         return dict(done.token)
+
+
+def with_explicit_token(provider: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Authlib's ``get(url, token=token)``: send that Bearer token instead of the stored one.
+
+    Raises:
+        ConfigurationError: ``token`` holds no Bearer access token.
+        InsecureTransportError: ``url`` is not https (the token would travel in clear).
+    """
+    token = kwargs.pop("token")
+    access = token.get("access_token") if isinstance(token, Mapping) else None
+    if not access or str(token.get("token_type") or "Bearer").lower() != "bearer":
+        raise ConfigurationError(
+            f"oauth.{provider}.request(token=...) takes a Bearer token dict "
+            "(with 'access_token'); leave it out to use the user's stored token."
+        )
+    if not is_secure_transport(url):
+        raise InsecureTransportError()
+    headers = dict(kwargs.get("headers") or {})
+    headers["Authorization"] = f"Bearer {access}"
+    return {**kwargs, "headers": headers, "withhold_token": True}

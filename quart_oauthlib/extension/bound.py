@@ -26,7 +26,7 @@ from ..providers.settings import ProviderConfig
 from ..storage.base import Token
 from . import profile_fetch as _profile_flow
 from .api_urls import api_url
-from .authlib_compat import AuthlibMethods
+from .authlib_compat import AuthlibMethods, with_explicit_token
 from .flows import oauth2 as _oauth2_flow
 from .flows import oidc as _oidc_flow
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
@@ -78,8 +78,14 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             config.compliance_fix(self)
 
     def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
-        """As ``OAuth2Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
-        return super().request(method, api_url(self.provider, self._api_base, url), *args, **kwargs)
+        """As ``OAuth2Session.request``; a relative ``url`` is resolved against ``api_base_url``.
+
+        ``token=`` (Authlib's) sends that Bearer token instead of the user's stored one.
+        """
+        url = api_url(self.provider, self._api_base, url)
+        if "token" in kwargs:
+            kwargs = with_explicit_token(self.provider, str(url), kwargs)
+        return super().request(method, url, *args, **kwargs)
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""

@@ -131,7 +131,8 @@ class AuthorizationDeniedError(CallbackError):
     def get_description(self, environ: Any = None, scope: dict[str, Any] | None = None) -> str:
         """The default page's text, with the provider's error code (escaped) to tell cases apart."""
         code = Markup("<p>Error code: <code>{}</code></p>").format(self.error)
-        return super().get_description(environ, scope) + code
+        # str + Markup would escape the (already escaped) page text a second time.
+        return super().get_description(environ, scope) + str(code)
 
 
 class TokenExchangeError(CallbackError):

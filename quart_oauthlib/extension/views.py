@@ -82,11 +82,7 @@ async def _login(
         if config.version == 1:
             url, key, record = await _oauth1_flow.start(config, state, redirect_uri, next_url)
         else:
-            per_login = dict(params) if params is not None else {
-                param: value
-                for param in _oauth2_flow.PER_LOGIN_PARAMS
-                if (value := request.args.get(param)) is not None
-            }  # fmt: skip
+            per_login = dict(params) if params is not None else _per_login_args()
             url, key, record = _oauth2_flow.start(config, state, redirect_uri, next_url, per_login)
     except CallbackError as exc:
         return await _fail(exc)
@@ -95,6 +91,15 @@ async def _login(
         if value is not None:
             return await make_response(value)
     return redirect(url)
+
+
+def _per_login_args() -> dict[str, str]:
+    """The login link's own parameters (``/login/corp?prompt=login``), those allowed."""
+    return {
+        param: value
+        for param in _oauth2_flow.PER_LOGIN_PARAMS
+        if (value := request.args.get(param)) is not None
+    }
 
 
 async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:

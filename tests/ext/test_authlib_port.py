@@ -6,6 +6,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from oauthlib.oauth2 import InsecureTransportError
 from quart import Quart, redirect, session, url_for
 from yarl import URL
 
@@ -321,3 +322,32 @@ async def test_register_after_init_app_adds_the_routes(fake_provider: FakeProvid
         assert done.status_code == 302, await done.get_data(as_text=True)
         oauth.register("google", overwrite=True, **fake_provider.settings_for("google"))
         assert (await client.get("/login/google")).status_code == 302
+
+
+async def test_requests_with_an_explicit_token(
+    fake_provider: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authlib's docs: ``token = authorize_access_token(); get("user", token=token)``."""
+    app, oauth = authlib_app(fake_provider, "github")
+
+    @app.route("/github-auth")
+    async def github_auth() -> Any:
+        token = await oauth.github.authorize_access_token()
+        resp = await oauth.github.get("user", token=token)
+        return {"ok": resp.ok, "body": await resp.json()}
+
+    @app.route("/go")
+    async def go() -> Any:
+        return await oauth.github.authorize_redirect(url_for("github_auth", _external=True))
+
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        back = await visit((await client.get("/go")).headers["Location"])
+        body = await (await client.get(back.path, query_string=dict(back.query))).get_json()
+        assert body["ok"] is True and body["body"]["path"] == "/user"
+        async with app.test_request_context("/"):
+            with pytest.raises(ConfigurationError, match="Bearer token dict"):
+                oauth.github.get("user", token={"token_type": "mac", "access_token": "x"})
+            monkeypatch.delenv("OAUTHLIB_INSECURE_TRANSPORT")
+            with pytest.raises(InsecureTransportError):
+                oauth.github.get("user", token={"access_token": "x"})

@@ -121,6 +121,9 @@ async def test_refused_login_page_shows_the_error_code(
     assert page.status_code == (403 if error == "access_denied" else 400)
     assert f"Error code: <code>{shown}</code>" in html
     assert "<script>" not in html
+    assert "&amp;" not in html  # the page's text is escaped once, not twice
+    if error == "access_denied":
+        assert "The sign-in with &#39;github&#39; was cancelled or refused" in html
 
 
 async def test_an_error_handler_tells_access_denied_apart(fake_provider: FakeProvider) -> None:
