@@ -37,6 +37,8 @@ ALLOWED: dict[str, set[str]] = {
     "__main__": {"cli"},
     "extension": {"errors", "profile", "client", "providers", "storage", "signals"},
     "__init__": {"errors", "profile", "client", "extension", "signals", "storage"},
+    # apps' test helpers: they drive the extension as an app's tests would
+    "testing": {"errors", "providers", "extension"},
 }
 #: Third-party frameworks a layer must never import.
 FORBIDDEN_THIRD_PARTY: dict[str, set[str]] = {

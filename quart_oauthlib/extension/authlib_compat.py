@@ -29,6 +29,7 @@ from ..errors import ConfigurationError
 from ..signals import oauth_error, send
 from .http_errors import CallbackError
 from .state import get_state
+from .views import _login, finish_login
 
 __all__ = ["AuthlibMethods", "with_explicit_token"]
 
@@ -63,8 +64,6 @@ class AuthlibMethods:
             ConfigurationError: A parameter the flow sets itself (``state``,
                 ``scope``, ``redirect_uri``...), or parameters for an OAuth 1 provider.
         """
-        from . import views  # views imports the bound sessions, which use this mixin
-
         reserved = sorted(_RESERVED & set(params))
         if reserved:
             raise ConfigurationError(
@@ -78,7 +77,7 @@ class AuthlibMethods:
                 "authorization request takes no extra parameters here."
             )
         values = {key: str(value) for key, value in params.items() if key != "nonce"}
-        answer = await views._login(state, self.provider, redirect_uri=redirect_uri, params=values)
+        answer = await _login(state, self.provider, redirect_uri=redirect_uri, params=values)
         return await make_response(answer)
 
     async def authorize_access_token(self, **kwargs: Any) -> dict[str, Any]:
@@ -97,8 +96,6 @@ class AuthlibMethods:
                 the app handles it.
             ConfigurationError: Arguments were passed (the flow keeps everything it needs).
         """
-        from . import views  # views imports the bound sessions, which use this mixin
-
         if kwargs:
             raise ConfigurationError(
                 "authorize_access_token() takes no arguments: the redirect URI, PKCE "
@@ -106,7 +103,7 @@ class AuthlibMethods:
             )
         state = get_state()
         try:
-            done = await views.finish_login(state, self.provider)
+            done = await finish_login(state, self.provider)
         except CallbackError as exc:
             await send(
                 oauth_error,

@@ -27,8 +27,8 @@ from ..storage.base import Token
 from . import profile_fetch as _profile_flow
 from .api_urls import api_url
 from .authlib_compat import AuthlibMethods, with_explicit_token
-from .flows import oauth2 as _oauth2_flow
 from .flows import oidc as _oidc_flow
+from .forgetting import forget_token
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .state import OAuthState, get_state, request_cache
 from .token_access import TokenGuard
@@ -363,15 +363,6 @@ def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     if config.token_endpoint_auth_method == "none":
         return {"client_id": config.client_id}
     return {}
-
-
-async def forget_token(state: OAuthState, config: ProviderConfig, *, revoke: bool) -> None:
-    """Drop the current user's token for ``config``, revoking it first if asked and possible."""
-    token = await state.load_token(config.name)
-    if revoke and token and config.version == 2:
-        await _oauth2_flow.revoke(config, state, token)
-    await state.delete_token(config.name)
-    _oidc_flow.forget(config.name)
 
 
 def bound_session(name: str) -> BoundSession:

@@ -9,7 +9,7 @@ translated by :mod:`quart_oauthlib.providers.foreign_names`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from quart import Quart
 
@@ -18,9 +18,6 @@ from ..providers.settings import ProviderConfig
 from .bound import BoundSession, bound_session
 from .state import get_state
 from .views import make_blueprint
-
-if TYPE_CHECKING:
-    from .oauth import QuartOAuth
 
 __all__ = ["ClientProxy", "add_provider", "registered_settings"]
 
@@ -63,10 +60,10 @@ def registered_settings(
     return merged
 
 
-def add_provider(app: Quart, oauth: QuartOAuth, name: str, resolve: Resolver) -> None:
+def add_provider(app: Quart, name: str, registered: Mapping[str, Any], resolve: Resolver) -> None:
     """Check provider ``name`` (registered after ``init_app``) and add its routes to ``app``."""
     configured = app.config.get("OAUTH_PROVIDERS", {})
-    settings = registered_settings(app, {name: oauth._registered[name]}, configured)[name]
+    settings = registered_settings(app, {name: registered}, configured)[name]
     config = resolve({name: settings})[name]
     state = get_state(app)
     known = name in state.providers
@@ -86,8 +83,7 @@ class ClientProxy:
     ``await client.authorize_redirect()`` work inside a request.
     """
 
-    def __init__(self, oauth: QuartOAuth, name: str):
-        self._oauth = oauth
+    def __init__(self, name: str):
         self.name = name
 
     @property

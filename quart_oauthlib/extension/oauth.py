@@ -189,11 +189,11 @@ class QuartOAuth:
             ConfigurationError: A setting is wrong.
         """
         if name in self._registered and not overwrite:
-            return ClientProxy(self, name)  # as Authlib: the first registration stays
+            return ClientProxy(name)  # as Authlib: the first registration stays
         self._registered[name] = dict(settings)
         for app in list(self._apps):
-            add_provider(app, self, name, self._resolve_providers)
-        return ClientProxy(self, name)
+            add_provider(app, name, self._registered[name], self._resolve_providers)
+        return ClientProxy(name)
 
     def create_client(self, name: str) -> ClientProxy:
         """The client of provider ``name``: ``oauth.create_client("github").get("user")``.
@@ -201,7 +201,7 @@ class QuartOAuth:
         It stands for the current request's ``oauth[name]`` (the user's token
         bound), so it may be made once at import time, as in Authlib.
         """
-        return ClientProxy(self, name)
+        return ClientProxy(name)
 
     def provider(self, name: str, app: Quart | None = None) -> ProviderConfig:
         """The checked configuration of provider ``name`` (of the current app by default)."""

@@ -25,11 +25,11 @@ from werkzeug.wrappers.response import Response as ResponseBase
 
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
-from .bound import forget_token
 from .flow_state import FlowRecord
 from .flows import oauth1 as _oauth1_flow
 from .flows import oauth2 as _oauth2_flow
 from .flows import oidc as _oidc_flow
+from .forgetting import forget_token
 from .http_errors import CallbackError
 from .login_notes import warn_without_refresh_token
 from .redirects import safe_next, wants_json
