@@ -44,6 +44,13 @@ class TokenGuard:
     _loaded: bool
     _guarded = False  # off while the session class's __init__ sets its (empty) token
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # The session class's own descriptors, found once rather than at each access.
+        cls._wrapped = {  # type: ignore[attr-defined]
+            name: _descriptor_after_guard(cls, name) for name in ("token", "authorized")
+        }
+
     def _ensure_known(self) -> None:
         if not self._guarded or self._loaded:
             return
@@ -60,7 +67,7 @@ class TokenGuard:
     def _take(self, token: dict[str, Any] | None) -> None:
         self._loaded = True
         if token:
-            _next_token_property(self).__set__(self, token)
+            _next_property(self, "token").__set__(self, token)
 
     @property
     def token(self) -> Any:
@@ -70,11 +77,11 @@ class TokenGuard:
             TokenNotLoadedError: The store needs I/O and the token was not loaded yet.
         """
         self._ensure_known()
-        return _next_token_property(self).__get__(self, type(self))
+        return _next_property(self, "token").__get__(self, type(self))
 
     @token.setter
     def token(self, value: Any) -> None:
-        _next_token_property(self).__set__(self, value)
+        _next_property(self, "token").__set__(self, value)
 
     @property
     def authorized(self) -> bool:
@@ -90,12 +97,12 @@ class TokenGuard:
 
 def _next_property(obj: object, name: str) -> Any:
     """The ``name`` descriptor of the session class after :class:`TokenGuard`."""
-    mro = type(obj).__mro__
+    return type(obj)._wrapped[name]  # type: ignore[attr-defined]  # set by __init_subclass__
+
+
+def _descriptor_after_guard(cls: type, name: str) -> Any:
+    mro = cls.__mro__
     for klass in mro[mro.index(TokenGuard) + 1 :]:
         if name in vars(klass):
             return vars(klass)[name]
     raise AttributeError(name)  # pragma: no cover -- both session classes define it
-
-
-def _next_token_property(obj: object) -> Any:
-    return _next_property(obj, "token")
