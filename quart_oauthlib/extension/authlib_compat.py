@@ -116,6 +116,27 @@ class AuthlibMethods:
         self._loaded = False  # the session reads the new token at its next use
         return dict(done.token)
 
+    async def parse_id_token(
+        self, token: Mapping[str, Any], nonce: str | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """The verified ID token claims of a token from :meth:`authorize_access_token`.
+
+        Authlib's name. The ID token was already verified (signature, issuer,
+        audience, expiry, the login's own nonce) before the token was returned;
+        this returns its claims (``token["userinfo"]``), never parsing anything again.
+
+        Raises:
+            ConfigurationError: ``token`` did not come from an OpenID login here.
+        """
+        claims = token.get("userinfo") if isinstance(token, Mapping) else None
+        if not isinstance(claims, Mapping):
+            raise ConfigurationError(
+                "parse_id_token() takes the token authorize_access_token() returned for an "
+                "OpenID login (its ID token is verified there, and its claims are in "
+                "token['userinfo'])."
+            )
+        return dict(claims)
+
 
 def with_explicit_token(provider: str, url: str, kwargs: dict[str, Any]) -> dict[str, Any]:
     """Authlib's ``get(url, token=token)``: send that Bearer token instead of the stored one.

@@ -48,7 +48,9 @@ class TokenGuard:
         super().__init_subclass__(**kwargs)
         # The session class's own descriptors, found once rather than at each access.
         cls._wrapped = {  # type: ignore[attr-defined]
-            name: _descriptor_after_guard(cls, name) for name in ("token", "authorized")
+            name: descriptor
+            for name in ("token", "authorized", "access_token")
+            if (descriptor := _descriptor_after_guard(cls, name)) is not None
         }
 
     def _ensure_known(self) -> None:
@@ -84,6 +86,21 @@ class TokenGuard:
         _next_property(self, "token").__set__(self, value)
 
     @property
+    def access_token(self) -> str | None:
+        """The user's access token (OAuth 2), or None when they hold none.
+
+        Raises:
+            TokenNotLoadedError: The store needs I/O and the token was not loaded yet.
+        """
+        self._ensure_known()
+        value: str | None = _next_property(self, "access_token").__get__(self, type(self))
+        return value
+
+    @access_token.setter
+    def access_token(self, value: str | None) -> None:
+        _next_property(self, "access_token").__set__(self, value)
+
+    @property
     def authorized(self) -> bool:
         """Whether the user holds a token for this provider (it may have expired).
 
@@ -97,7 +114,10 @@ class TokenGuard:
 
 def _next_property(obj: object, name: str) -> Any:
     """The ``name`` descriptor of the session class after :class:`TokenGuard`."""
-    return type(obj)._wrapped[name]  # type: ignore[attr-defined]  # set by __init_subclass__
+    try:
+        return type(obj)._wrapped[name]  # type: ignore[attr-defined]  # see __init_subclass__
+    except KeyError:  # OAuth 1 sessions have no access_token
+        raise AttributeError(f"{type(obj).__name__!r} object has no attribute {name!r}") from None
 
 
 def _descriptor_after_guard(cls: type, name: str) -> Any:
@@ -105,4 +125,4 @@ def _descriptor_after_guard(cls: type, name: str) -> Any:
     for klass in mro[mro.index(TokenGuard) + 1 :]:
         if name in vars(klass):
             return vars(klass)[name]
-    raise AttributeError(name)  # pragma: no cover -- both session classes define it
+    return None

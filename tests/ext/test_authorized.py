@@ -91,10 +91,13 @@ async def test_token_not_loaded_is_typed(
         async with app.test_app(), app.test_request_context("/"):
             with pytest.raises(TokenNotLoadedError):
                 _ = oauth.corp.token
+            with pytest.raises(TokenNotLoadedError):
+                _ = oauth.corp.access_token
             assert isinstance(TokenNotLoadedError("x"), RuntimeError)
             assert await oauth.corp.load_token() is None
             assert oauth.corp.authorized is False
             assert oauth.corp.token == {}
+            assert oauth.corp.access_token is None
     finally:
         await store.close()
 
