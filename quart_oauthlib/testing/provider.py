@@ -171,7 +171,13 @@ class FakeProvider:
             keep_old: Keep publishing the previous key in the JWKS (as providers
                 do for a while after a rotation); False drops it at once.
         """
-        from joserfc.jwk import RSAKey  # the jose extra: only the fake provider needs it
+        try:
+            from joserfc.jwk import RSAKey  # only the fake provider needs it
+        except ImportError as exc:
+            raise ConfigurationError(
+                "The fake provider signs ID tokens with joserfc: "
+                "pip install 'quart-oauthlib[testing]'."
+            ) from exc
 
         new = RSAKey.generate_key(2048, parameters={"kid": secrets.token_hex(8)})
         self._keys = [*self._keys[-1:], new] if keep_old else [new]
