@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import aiohttp
@@ -285,6 +286,34 @@ async def test_update_token_after_a_refresh(fake_provider: FakeProvider, is_asyn
     ((token, refresh_token, access_token),) = calls
     assert token["access_token"] == body["new"]
     assert refresh_token == body["old"] and access_token is None
+
+
+async def test_update_token_once_for_concurrent_refreshes(fake_provider: FakeProvider) -> None:
+    """The refresh coordinator refreshes once for requests racing: update_token hears of it once."""
+    calls: list[tuple[str | None, str | None]] = []
+
+    def update_token(
+        token: dict[str, Any], refresh_token: str | None = None, access_token: str | None = None
+    ) -> None:
+        calls.append((refresh_token, token["access_token"]))
+
+    fake_provider.access_token_lifetime = 1
+    app, oauth = authlib_app(fake_provider, "github", update_token=update_token)
+
+    @app.route("/api")
+    async def api() -> Any:
+        async with oauth.github.get("user") as resp:  # relative: api_base_url
+            return {"status": resp.status, "token": oauth.github.access_token}
+
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await fake_provider.login(client, "github")
+        await asyncio.sleep(2.1)  # expired, even if expires_at was rounded up
+        answers = await asyncio.gather(*(client.get("/api") for _ in range(4)))
+        bodies = [await answer.get_json() for answer in answers]
+    assert [body["status"] for body in bodies] == [200] * 4
+    ((replaced, new),) = calls
+    assert replaced is not None and {body["token"] for body in bodies} == {new}
 
 
 async def test_register_reads_credentials_from_config(fake_provider: FakeProvider) -> None:
