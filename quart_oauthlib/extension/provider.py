@@ -135,14 +135,17 @@ class Provider:
         """Begin a login with this provider's flow (see :meth:`Flow.start_login`).
 
         ``app_params`` are authorization request parameters the app itself passed
-        (``authorize_redirect(audience=...)``); the flow gets them only when given,
-        so a flow that takes none need not accept the keyword.
+        (``authorize_redirect(audience=...)``). With them, the login request's
+        query is not the login link's, so the flow gets none of it; the keyword is
+        passed only when there are some, so a flow that takes none need not accept it.
         """
         config = await self.resolve(ctx.http_session())
         if app_params is None:
             return await self.flow.start_login(config, ctx, redirect_uri, next_url, args)
+        if not app_params:
+            return await self.flow.start_login(config, ctx, redirect_uri, next_url, {})
         return await self.flow.start_login(
-            config, ctx, redirect_uri, next_url, args, app_params=app_params
+            config, ctx, redirect_uri, next_url, {}, app_params=app_params
         )
 
     async def finish_login(self, ctx: LoginContext) -> LoginResult:
