@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
+import math
 import secrets
 import time
 from collections import OrderedDict
@@ -159,8 +159,8 @@ class DPoPChecker:
             raise DPoPProofError("The proof's htm is not this request's method.")
         if not isinstance(claims.get("htu"), str) or _htu(claims["htu"]) != _htu(url):
             raise DPoPProofError("The proof's htu is not this request's URL.")
-        if isinstance(iat, bool) or not isinstance(iat, int | float):
-            raise DPoPProofError("The proof has no iat.")
+        if isinstance(iat, bool) or not isinstance(iat, int | float) or not math.isfinite(iat):
+            raise DPoPProofError("The proof has no iat.")  # (Python's JSON reads NaN too)
         if abs(now - iat) > PROOF_WINDOW:
             raise DPoPProofError("The proof's iat is too far from now: make a fresh proof.")
         if access_token is not None:
@@ -183,8 +183,3 @@ class DPoPChecker:
         self._seen[jti] = now + 2 * PROOF_WINDOW
         if len(self._seen) > _MAX_JTIS:
             self._seen.popitem(last=False)
-
-
-def describe(error: DPoPProofError) -> str:
-    """The JSON body of an error answer about a proof."""
-    return json.dumps({"error": error.error, "error_description": error.description})

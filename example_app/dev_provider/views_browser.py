@@ -51,6 +51,7 @@ async def index() -> ResponseReturnValue:
         user=_signed_in_user(),
         settings=provider.settings,
         id_tokens=provider.signer is not None,
+        dpop=provider.dpop is not None,
         csrf_token=_csrf_token(),
     )
 

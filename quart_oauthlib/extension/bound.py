@@ -16,7 +16,9 @@ from typing import Any
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
+from yarl import URL
 
+from ..client._transport import ResponseContext
 from ..client.oauth1_session import OAuth1Session
 from ..client.oauth2_auth import token_expired
 from ..client.oauth2_session import OAuth2Session
@@ -25,13 +27,18 @@ from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token
+from .api_urls import api_url
+from .authlib_compat import AuthlibMethods, with_explicit_token
 from .flows.oauth2 import client_options
 from .flows.oidc import userinfo as checked_userinfo
 from .flows.oidc_claims import login_claims, replace_claims, stored_claims
+from .forgetting import forget_token
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
 from .provider import Provider
 from .state import OAuthState, get_state, request_cache
+from .token_access import TokenGuard
+from .token_hooks import call_update_token
 
 __all__ = [
     "BoundOAuth1Session",
@@ -43,7 +50,7 @@ __all__ = [
 ]
 
 
-class BoundOAuth2Session(OAuth2Session):
+class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     """An ``OAuth2Session`` bound to the current user's stored token for one provider.
 
     Everything of ``OAuth2Session`` works; in addition the token is loaded
@@ -71,10 +78,22 @@ class BoundOAuth2Session(OAuth2Session):
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = provider.needs_discovery
         if config.compliance_fix is not None:
             config.compliance_fix(self)
+
+    def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth2Session.request``; a relative ``url`` is resolved against ``api_base_url``.
+
+        ``token=`` (Authlib's) sends that Bearer token instead of the user's stored one.
+        """
+        url = api_url(self.provider, self._api_base, url)
+        if "token" in kwargs:
+            kwargs = with_explicit_token(self.provider, str(url), kwargs)
+        return super().request(method, url, *args, **kwargs)
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
@@ -215,8 +234,11 @@ class BoundOAuth2Session(OAuth2Session):
         original = await login_claims(state, provider)
         claims: list[Mapping[str, Any]] = []
 
+        replaced: Token = {}  # the token the refresh replaces, for update_token
+
         async def grant(stored: Token) -> Token:
             # Runs in the coordinator's task, with the token it read under the lease.
+            replaced.update(stored)
             self.token = stored
             if not self.auto_refresh_url:
                 raise TokenExpiredError()
@@ -236,6 +258,7 @@ class BoundOAuth2Session(OAuth2Session):
 
         async def notify(token: Token) -> None:
             await send(token_updated, provider=provider, user_id=user, token=token)
+            await call_update_token(self._source.settings, replaced, token)  # Authlib's
 
         try:
             token = await state.refresher.refresh(
@@ -268,7 +291,7 @@ class BoundOAuth2Session(OAuth2Session):
         self._loaded = True
 
 
-class BoundOAuth1Session(OAuth1Session):
+class BoundOAuth1Session(TokenGuard, AuthlibMethods, OAuth1Session):
     """An ``OAuth1Session`` bound to the current user's stored token for one provider.
 
     The token is loaded from the store before the first request (or by
@@ -290,6 +313,12 @@ class BoundOAuth1Session(OAuth1Session):
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth1Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
+        return super().request(method, api_url(self.provider, self._api_base, url), **kwargs)
 
     async def load_token(self) -> dict[str, str] | None:
         """Read the user's token from the store (once), and return it or None."""
@@ -344,18 +373,6 @@ def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     if config.token_endpoint_auth_method == "none":
         return {"client_id": config.client_id}
     return {}
-
-
-async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -> ProviderConfig:
-    """Drop the current user's token for ``provider``, revoking it first if asked and possible.
-
-    Returns the provider's config used (discovered, when it could be), for the
-    logout view's end-session URL.
-    """
-    token = await state.load_token(provider.name)
-    config = await provider.logout(state, token, revoke=revoke)
-    await state.delete_token(provider.name)
-    return config
 
 
 async def _no_claims() -> None:

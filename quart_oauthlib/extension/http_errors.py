@@ -28,6 +28,9 @@ what to do, and never contains a token, secret, code, verifier or state.
 
 from __future__ import annotations
 
+from typing import Any
+
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from ..errors import (
@@ -125,6 +128,12 @@ class AuthorizationDeniedError(CallbackError):
         self.error = error
         self.error_description = error_description
         self.error_uri = error_uri
+
+    def get_description(self, environ: Any = None, scope: dict[str, Any] | None = None) -> str:
+        """The default page's text, with the provider's error code (escaped) to tell cases apart."""
+        code = Markup("<p>Error code: <code>{}</code></p>").format(self.error)
+        # str + Markup would escape the (already escaped) page text a second time.
+        return super().get_description(environ, scope) + str(code)
 
 
 class TokenExchangeError(CallbackError):

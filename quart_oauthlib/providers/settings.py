@@ -22,6 +22,7 @@ from ..client.oauth2_session import OAuth2Session, PKCEMethod
 from ..client.oidc.discovery import ProviderMetadata, expected_issuer
 from ..errors import ConfigurationError, DiscoveryError
 from ..profile import ProfileMapping, checked_mapping
+from .foreign_names import FOREIGN_KEYS, check_update_token, translate_foreign
 
 if TYPE_CHECKING:
     from ..client.dpop import DPoPKey
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PLACEHOLDERS",
     "AuthMethod",
+    "UpdateTokenCallback",
     "ClientSecretFactory",
     "ComplianceFix",
     "ProviderConfig",
@@ -48,6 +50,8 @@ SecurityProfile = Literal["fapi2"]
 ComplianceFix = Callable[[OAuth2Session], Any]
 OAuthVersion = Literal[1, 2]
 UserinfoToken = Literal["header", "query"]
+#: Authlib's ``update_token(token, refresh_token=None, access_token=None)``, sync or async.
+UpdateTokenCallback = Callable[..., Any]
 #: Makes a client secret at request time (Apple's is a short-lived signed JWT).
 ClientSecretFactory = Callable[["ProviderConfig"], str]
 
@@ -73,6 +77,7 @@ _URL_KEYS = (
     "server_metadata_url",
     "issuer",
     "end_session_url",
+    "api_base_url",
 )
 
 
@@ -97,6 +102,8 @@ class ProviderSettings(TypedDict, total=False):
     server_metadata_url: str | None
     issuer: str | None
     end_session_url: str | None
+    api_base_url: str | None
+    update_token: UpdateTokenCallback | None
     scope: str | list[str] | tuple[str, ...] | None
     pkce: PKCEMethod | Literal[False] | None
     token_endpoint_auth_method: AuthMethod
@@ -131,7 +138,7 @@ class ProviderSettings(TypedDict, total=False):
     security_profile: SecurityProfile | None
 
 
-_KNOWN_KEYS = frozenset(ProviderSettings.__annotations__)
+_KNOWN_KEYS = frozenset(ProviderSettings.__annotations__) | FOREIGN_KEYS
 
 
 @dataclass(frozen=True)
@@ -178,6 +185,10 @@ class ProviderConfig:
     issuer: str | None = None
     #: RP-initiated logout (the provider's ``end_session_endpoint``).
     end_session_url: str | None = None
+    #: Where relative URLs of API calls (``oauth.github.get("/user")``) are resolved.
+    api_base_url: str | None = None
+    #: Called after a refresh, as Authlib's ``update_token`` (see ``extension/token_hooks``).
+    update_token: UpdateTokenCallback | None = field(default=None, compare=False)
     #: The discovered metadata, once discovered (``extension.provider.Provider.resolve``).
     metadata: ProviderMetadata | None = field(default=None, repr=False, compare=False)
     #: Whether logins are OpenID Connect ones (ID token checked), once discovered.
@@ -274,6 +285,7 @@ def resolve_provider(
     merged: dict[str, Any] = dict(_preset_for(where, name, settings, presets))
     merged.update(settings)
     version = _version(where, merged)
+    merged = translate_foreign(where, merged, settings, version)
     _fill_placeholders(where, merged)
     client_id = merged.get("client_id") or merged.get("client_key")
     if not client_id or not isinstance(client_id, str):
@@ -284,12 +296,7 @@ def resolve_provider(
         required = ()  # discovered on first use
     for key in required:
         if not merged.get(key):
-            raise ConfigurationError(
-                f"{where}: missing {key!r}. {name!r} is no known preset "
-                f"({', '.join(sorted(presets))}), so its endpoints must be configured."
-                if "preset" not in settings and name not in presets
-                else f"{where}: missing {key!r}."
-            )
+            raise ConfigurationError(_missing_endpoint(where, name, key, settings, presets))
     for key in _URL_KEYS:
         if merged.get(key):
             _check_url(where, key, merged[key], insecure_transport)
@@ -370,12 +377,31 @@ def resolve_provider(
         server_metadata_url=merged.get("server_metadata_url") or None,
         issuer=merged.get("issuer") or None,
         end_session_url=merged.get("end_session_url") or None,
+        api_base_url=merged.get("api_base_url") or None,
+        update_token=check_update_token(where, merged.get("update_token")),
         client_jwk=modern.client_jwk,
         par=modern.par,
         dpop_key=modern.dpop_key,
         dpop_key_configured=modern.dpop_key_configured,
         request_object=modern.request_object,
         security_profile=modern.security_profile,
+    )
+
+
+def _missing_endpoint(
+    where: str, name: str, key: str, settings: Mapping[str, Any], presets: Mapping[str, Any]
+) -> str:
+    """Say which endpoint is missing, and (for an unknown name) the nearest preset."""
+    text = f"{where}: missing {key!r}."
+    if key == "token_url":
+        text += " (Authlib's 'access_token_url' is accepted too.)"
+    if "preset" in settings or name in presets:
+        return text
+    close = difflib.get_close_matches(name, sorted(presets), n=1, cutoff=0.8)
+    hint = f"did you mean preset {close[0]!r}? Or " if close else ""
+    return (
+        f"{text} {name!r} is no known preset, so its endpoints must be configured: "
+        f"{hint}set 'preset' to a preset's name (listed in the docs' Providers page)."
     )
 
 
@@ -569,9 +595,9 @@ def _preset_for(
     if preset_name is None:
         return presets.get(name, ProviderSettings())
     if preset_name not in presets:
-        raise ConfigurationError(
-            f"{where}: unknown preset {preset_name!r}; known: {', '.join(sorted(presets))}."
-        )
+        close = difflib.get_close_matches(str(preset_name), sorted(presets), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else " See the docs' Providers page."
+        raise ConfigurationError(f"{where}: unknown preset {preset_name!r}.{hint}")
     return presets[preset_name]
 
 

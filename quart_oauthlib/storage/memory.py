@@ -53,6 +53,10 @@ class MemoryTokenStore(BaseTokenStore):
 
     async def get(self, provider: str, user_id: str) -> Token | None:
         """The token stored for ``provider`` and ``user_id``, or None."""
+        return self.get_now(provider, user_id)
+
+    def get_now(self, provider: str, user_id: str) -> Token | None:
+        """As :meth:`get`, without awaiting (used by ``oauth.<name>.token``)."""
         token = self._tokens.get((provider, user_id))
         return copy.deepcopy(token) if token is not None else None
 

@@ -104,11 +104,15 @@ class Flow(ABC):
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
         """Begin a login: the redirect to the provider and the record to keep.
 
         ``args`` is the login request's query; a flow takes what it allows from it
-        (OAuth 2: ``prompt``, ``max_age``, ``login_hint``...).
+        (OAuth 2: ``prompt``, ``max_age``, ``login_hint``...). ``app_params`` are
+        parameters the app itself chose (``authorize_redirect(audience=...)``),
+        used instead of ``args``; the keyword is only passed when there are some.
 
         Raises:
             CallbackError: The login cannot start (a bad parameter, the provider down).

@@ -106,13 +106,18 @@ class OAuth2Flow(Flow):
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
         """The authorization URL, its state, and the record to keep until the callback.
 
-        The :data:`PER_LOGIN_PARAMS` found in ``args`` go over the provider's
-        ``authorize_params``.
+        The :data:`PER_LOGIN_PARAMS` found in ``args`` (or all of ``app_params``,
+        which the app chose itself) go over the provider's ``authorize_params``.
         """
-        per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
+        if app_params is not None:
+            per_login = dict(app_params)
+        else:
+            per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
         return await start(
             config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config)
         )
