@@ -137,3 +137,32 @@ def test_seen_jtis_forget_expired_ids_and_stay_bounded() -> None:
     for jti in ("b", "c", "d"):
         assert seen(jti, 1100)
     assert len(seen._seen) == 3
+
+
+async def test_with_a_redis_store_the_jti_is_kept_in_redis(
+    tls: TLS, provider: TamperingProvider
+) -> None:
+    import os
+
+    from quart_oauthlib.storage.redis import RedisTokenStore
+
+    url = os.environ.get("QUART_OAUTHLIB_TEST_REDIS_URL")
+    if not url:
+        pytest.skip("QUART_OAUTHLIB_TEST_REDIS_URL is unset (.ci/services.sh starts Redis)")
+    store = RedisTokenStore(url, prefix=f"bcl-{secrets.token_hex(4)}")
+    app, _ = make_app(tls, provider, store)
+    token = logout_token(provider)
+    try:
+        async with app.test_app() as test_app:
+            assert (await login(test_app.test_client(), provider)).status_code == 302
+            first = await test_app.test_client().post(ROUTE, form={"logout_token": token})
+            assert first.status_code == 200
+            assert len(app.extensions["quart_oauthlib"].seen_logout_jtis._seen) == 0
+            # Another worker (another app on the same Redis) refuses the replay.
+            other, _ = make_app(tls, provider, store)
+            async with other.test_app() as other_app:
+                again = await other_app.test_client().post(ROUTE, form={"logout_token": token})
+                assert again.status_code == 400
+                assert "already used" in (await again.get_json())["error_description"]
+    finally:
+        await store.close()
