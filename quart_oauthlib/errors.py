@@ -8,8 +8,10 @@ is one of these::
 
     QuartOAuthlibError
     ├── ConfigurationError (ValueError)        bad settings, caught early
+    │   └── UnknownProviderError (AttributeError)  ``oauth.githb``: no such provider
     ├── TokenError
     │   ├── TokenNotFoundError                 no token where one is needed
+    │   ├── TokenNotLoadedError (RuntimeError) ``.token`` read before ``await load_token()``
     │   └── TokenRefreshError                  automatic refresh failed; old token kept
     ├── ProviderError                          the provider answered something unusable
     │   ├── TokenResponseError                 a token endpoint answer that is no token
@@ -67,6 +69,7 @@ No message or ``repr`` here ever contains a token, secret, verifier or code.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -112,10 +115,12 @@ __all__ = [
     "TokenError",
     "TokenMissing",
     "TokenNotFoundError",
+    "TokenNotLoadedError",
     "TokenRefreshError",
     "TokenRequestDenied",
     "TokenResponseError",
     "TokenUpdated",
+    "UnknownProviderError",
     "UserInfoError",
     "UserInfoMismatchError",
     "VerifierMissing",
@@ -132,12 +137,48 @@ class ConfigurationError(QuartOAuthlibError, ValueError):
     """The library or a provider was configured wrongly."""
 
 
+class UnknownProviderError(ConfigurationError, AttributeError):
+    """No provider of that name is configured (``oauth.githb``, ``oauth["githb"]``).
+
+    An ``AttributeError`` too, so ``hasattr(oauth, "github")`` and ``getattr``
+    with a default keep working.
+
+    Attributes:
+        provider: The name asked for.
+        configured: The configured names.
+        suggestion: The nearest configured name, if one is close.
+    """
+
+    def __init__(self, provider: str, configured: list[str]):
+        self.provider = provider
+        self.configured = sorted(configured)
+        close = difflib.get_close_matches(provider, self.configured, n=1)
+        self.suggestion = close[0] if close else None
+        hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""
+        known = ", ".join(self.configured) or "none"
+        super().__init__(
+            f"No OAuth provider {provider!r} in this app's OAUTH_PROVIDERS "
+            f"(configured: {known}).{hint}"
+        )
+
+
 class TokenError(QuartOAuthlibError):
     """Something is wrong with the token we hold (not with what a provider said)."""
 
 
 class TokenNotFoundError(TokenError):
     """An authorized request was asked for, but no token is available."""
+
+
+class TokenNotLoadedError(TokenError, RuntimeError):
+    """``.token`` or ``.authorized`` was read before the user's token was loaded.
+
+    With a server-side token store (SQL, Redis, your own) reading the token is
+    I/O, which an attribute cannot await: ``await oauth.<name>.load_token()``
+    first (``@oauth.require`` and every request method load it too). With the
+    session or memory store the token is read on the spot, unless the app's
+    user loader is async (the user is then not known without awaiting).
+    """
 
 
 class TokenRefreshError(TokenError):

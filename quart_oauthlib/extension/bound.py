@@ -10,12 +10,15 @@ writes it back to the store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
+from yarl import URL
 
+from ..client._transport import ResponseContext
 from ..client.oauth1_session import OAuth1Session
 from ..client.oauth2_auth import token_expired
 from ..client.oauth2_session import OAuth2Session
@@ -24,12 +27,18 @@ from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token
+from .api_urls import api_url
+from .authlib_compat import AuthlibMethods, with_explicit_token
+from .flows.oauth2 import client_options
 from .flows.oidc import userinfo as checked_userinfo
-from .flows.oidc_claims import stored_claims
+from .flows.oidc_claims import login_claims, replace_claims, stored_claims
+from .forgetting import forget_token
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
 from .provider import Provider
 from .state import OAuthState, get_state, request_cache
+from .token_access import TokenGuard
+from .token_hooks import call_update_token
 
 __all__ = [
     "BoundOAuth1Session",
@@ -41,7 +50,7 @@ __all__ = [
 ]
 
 
-class BoundOAuth2Session(OAuth2Session):
+class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     """An ``OAuth2Session`` bound to the current user's stored token for one provider.
 
     Everything of ``OAuth2Session`` works; in addition the token is loaded
@@ -62,15 +71,29 @@ class BoundOAuth2Session(OAuth2Session):
             token_updater=None,  # the refresh coordinator stores refreshed tokens
             client_secret=config.client_secret,
             session=http,
+            # The provider's one DPoP key and client authentication (assertions...).
+            **client_options(config),
         )
         self.provider = config.name
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = provider.needs_discovery
         if config.compliance_fix is not None:
             config.compliance_fix(self)
+
+    def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth2Session.request``; a relative ``url`` is resolved against ``api_base_url``.
+
+        ``token=`` (Authlib's) sends that Bearer token instead of the user's stored one.
+        """
+        url = api_url(self.provider, self._api_base, url)
+        if "token" in kwargs:
+            kwargs = with_explicit_token(self.provider, str(url), kwargs)
+        return super().request(method, url, *args, **kwargs)
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
@@ -78,6 +101,8 @@ class BoundOAuth2Session(OAuth2Session):
             config = await self._source.resolve(self._app_state.http_session())
             self._discover = False
             self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
+            if self.client_authentication is not None:
+                self.issuer = config.assertion_audience  # the discovered issuer
         if not self._loaded:
             stored = await self._app_state.load_token(self.provider)
             self._loaded = True
@@ -204,21 +229,36 @@ class BoundOAuth2Session(OAuth2Session):
         state = self._app_state
         user = await state.user_id(create=False) or ""
         provider = self.provider
+        source = self._source
+        http = state.http_session()
+        original = await login_claims(state, provider)
+        claims: list[Mapping[str, Any]] = []
+
+        replaced: Token = {}  # the token the refresh replaces, for update_token
 
         async def grant(stored: Token) -> Token:
             # Runs in the coordinator's task, with the token it read under the lease.
+            replaced.update(stored)
             self.token = stored
             if not self.auto_refresh_url:
                 raise TokenExpiredError()
             new = await OAuth2Session.renew_token(
                 self, client_id=client_id, client_secret=client_secret
             )
-            # As after a login, a raw ID token is not kept: this one (from a refresh) was
-            # not even validated, and the claims kept from the login stay the ones to trust.
-            return {key: value for key, value in new.items() if key != "id_token"}
+            for kept in ("sub", "dpop_jkt"):  # what the login recorded, rarely repeated
+                if kept in stored and kept not in new:
+                    new[kept] = stored[kept]
+            # An ID token is validated (OIDC Core §12.2) and its claims kept; the raw
+            # one is not stored. One that fails makes the refresh fail.
+            config = await source.resolve(http)
+            checked, new_claims = await source.flow.refreshed(config, http, new, original)
+            if new_claims is not None:
+                claims.append(new_claims)
+            return checked
 
         async def notify(token: Token) -> None:
             await send(token_updated, provider=provider, user_id=user, token=token)
+            await call_update_token(self._source.settings, replaced, token)  # Authlib's
 
         try:
             token = await state.refresher.refresh(
@@ -235,6 +275,8 @@ class BoundOAuth2Session(OAuth2Session):
             raise
         self.token = token
         await state.adopt_refreshed(provider, token)
+        if claims:
+            await replace_claims(state, provider, claims[-1])
 
     async def forget_token(self, *, revoke: bool = True) -> None:
         """Forget the user's token for this provider, as the logout route does.
@@ -249,7 +291,7 @@ class BoundOAuth2Session(OAuth2Session):
         self._loaded = True
 
 
-class BoundOAuth1Session(OAuth1Session):
+class BoundOAuth1Session(TokenGuard, AuthlibMethods, OAuth1Session):
     """An ``OAuth1Session`` bound to the current user's stored token for one provider.
 
     The token is loaded from the store before the first request (or by
@@ -271,6 +313,12 @@ class BoundOAuth1Session(OAuth1Session):
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth1Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
+        return super().request(method, api_url(self.provider, self._api_base, url), **kwargs)
 
     async def load_token(self) -> dict[str, str] | None:
         """Read the user's token from the store (once), and return it or None."""
@@ -317,24 +365,14 @@ BoundSession = BoundOAuth2Session | BoundOAuth1Session
 
 def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     """Extra refresh parameters: client credentials in the body unless Basic is used."""
+    if config.modern_client:
+        return {}  # ClientAuthentication adds them to each call
     secret = config.current_client_secret()  # a generated one is valid for minutes: see apple.py
     if config.token_endpoint_auth_method == "client_secret_post" and secret:
         return {"client_id": config.client_id, "client_secret": secret}
     if config.token_endpoint_auth_method == "none":
         return {"client_id": config.client_id}
     return {}
-
-
-async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -> ProviderConfig:
-    """Drop the current user's token for ``provider``, revoking it first if asked and possible.
-
-    Returns the provider's config used (discovered, when it could be), for the
-    logout view's end-session URL.
-    """
-    token = await state.load_token(provider.name)
-    config = await provider.logout(state, token, revoke=revoke)
-    await state.delete_token(provider.name)
-    return config
 
 
 async def _no_claims() -> None:

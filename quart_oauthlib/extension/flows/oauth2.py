@@ -14,7 +14,7 @@ from quart import request
 from ...client._transport import basic_authorization
 from ...client.oauth2_session import OAuth2Session
 from ...client.oidc import check_authorization_response_issuer
-from ...errors import IssuerMismatchError, ProviderError
+from ...errors import IssuerMismatchError, ProviderError, PushedAuthorizationError
 from ...providers.settings import ProviderConfig
 from ...storage.base import Token
 from ..flow_state import FlowRecord
@@ -22,6 +22,7 @@ from ..http_errors import (
     AuthorizationDeniedError,
     CallbackError,
     OpenIDVerificationError,
+    PushedAuthorizationFailedError,
     TokenExchangeError,
 )
 from .base import Flow, LoginContext, LoginResult, LoginStart
@@ -64,10 +65,33 @@ def _session(
         client_secret=config.current_client_secret(),  # Apple's is made per request
         pkce=config.pkce if verifier else None,
         session=http,
+        **client_options(config),
     )
     if config.compliance_fix is not None:
         config.compliance_fix(session)
     return session
+
+
+def client_options(config: ProviderConfig) -> dict[str, Any]:
+    """The ``OAuth2Session`` options of a provider's client authentication, DPoP and JAR.
+
+    Empty for a provider that needs none of them: its calls keep the long-standing
+    Basic / form-field credentials. Otherwise every call to the provider (token,
+    refresh, PAR, revocation, introspection) authenticates with
+    ``token_endpoint_auth_method``; assertions and request objects name the
+    discovered issuer as their ``aud``. The DPoP key is the provider's one key.
+    """
+    if not config.modern_client:
+        return {}
+    options: dict[str, Any] = {
+        "token_endpoint_auth_method": config.token_endpoint_auth_method,
+        "client_jwk": config.client_jwk,
+        "issuer": config.assertion_audience,
+        "request_object": config.request_object,
+    }
+    if config.dpop_key is not None:
+        options["dpop"] = config.dpop_key
+    return options
 
 
 class OAuth2Flow(Flow):
@@ -82,14 +106,21 @@ class OAuth2Flow(Flow):
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
         """The authorization URL, its state, and the record to keep until the callback.
 
-        The :data:`PER_LOGIN_PARAMS` found in ``args`` go over the provider's
-        ``authorize_params``.
+        The :data:`PER_LOGIN_PARAMS` found in ``args`` (or all of ``app_params``,
+        which the app chose itself) go over the provider's ``authorize_params``.
         """
-        per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
-        return start(config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config))
+        if app_params is not None:
+            per_login = dict(app_params)
+        else:
+            per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
+        return await start(
+            config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config)
+        )
 
     async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:
         """Check the callback and exchange its code."""
@@ -107,6 +138,10 @@ class OAuth2Flow(Flow):
         """An access token not expired yet, or one that can be refreshed."""
         if not token.get("access_token"):
             return False
+        bound_to = token.get("dpop_jkt")
+        key = config.dpop_key
+        if bound_to is not None and (key is None or bound_to != key.thumbprint):
+            return False  # bound to a key this app no longer holds: sign in again
         expires_at = token.get("expires_at")
         if not isinstance(expires_at, int | float) or expires_at > time.time():
             return True
@@ -119,7 +154,7 @@ class OAuth2Flow(Flow):
         return None
 
 
-def start(
+async def start(
     config: ProviderConfig,
     ctx: LoginContext,
     redirect_uri: str,
@@ -133,12 +168,15 @@ def start(
     ``per_login`` holds the :data:`PER_LOGIN_PARAMS` of this login, over the
     provider's ``authorize_params``.
     """
-    session = _session(config, redirect_uri)
+    session = _session(config, redirect_uri, http=ctx.http_session())
     params = {**config.authorize_params, **(per_login or {})}
     max_age = _max_age(config, params.get("max_age"))
     if nonce is not None:
         params["nonce"] = nonce
-    url, flow_state = session.authorization_url(config.authorize_url, **params)
+    if config.uses_par:
+        url, flow_state = await push(config, session, params)
+    else:
+        url, flow_state = session.authorization_url(config.authorize_url, **params)
     record = FlowRecord(
         provider=config.name,
         expires_at=time.time() + ctx.flows.timeout,
@@ -149,6 +187,44 @@ def start(
         max_age=max_age,
     )
     return LoginStart(url, flow_state, record)
+
+
+async def push(
+    config: ProviderConfig, session: OAuth2Session, params: Mapping[str, str]
+) -> tuple[str, str]:
+    """Push the authorization request (RFC 9126): the redirect carries client_id and request_uri.
+
+    Raises:
+        CallbackError: The provider has no PAR endpoint, or refused or failed the push.
+    """
+    endpoint = config.metadata.pushed_authorization_request_endpoint if config.metadata else None
+    if not endpoint:
+        raise PushedAuthorizationFailedError(
+            f"{config.name!r} is set to push authorization requests (par=True), but its "
+            "metadata names no pushed_authorization_request_endpoint.",
+            provider=config.name,
+            code=500,
+        )
+    try:
+        extra: dict[str, Any] = dict(params)
+        return await session.push_authorization_request(endpoint, config.authorize_url, **extra)
+    except PushedAuthorizationError as exc:
+        # 400/401: our request or credentials (a setting to fix); 429 and 5xx: busy.
+        detail = f" ({exc.error}: {_clip(exc.description)})" if exc.error else ""
+        raise PushedAuthorizationFailedError(
+            f"{config.name!r} refused the pushed authorization request, status "
+            f"{exc.status}{detail}. Check this client's registration and "
+            "token_endpoint_auth_method; nothing was stored.",
+            provider=config.name,
+            code=503 if exc.status == 429 or (exc.status or 0) >= 500 else 502,
+        ) from exc
+    except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
+        raise PushedAuthorizationFailedError(
+            f"The pushed authorization request to {config.name!r} failed "
+            f"({type(exc).__name__}); try again later.",
+            provider=config.name,
+            code=502,
+        ) from exc
 
 
 def _max_age(config: ProviderConfig, value: str | None) -> int | None:
@@ -247,6 +323,11 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
             provider=config.name,
             code=502,
         ) from exc
+    if config.dpop_key is not None:
+        # The session checked token_type=DPoP; the stored token names the key it is
+        # bound to, so that a token bound to another key (a changed dpop_key) is
+        # known unusable rather than refused by the API.
+        token = {**token, "dpop_jkt": config.dpop_key.thumbprint}
     return token, record
 
 
@@ -280,6 +361,9 @@ async def revoke_token(config: ProviderConfig, http: aiohttp.ClientSession, toke
     """Revoke ``token`` at the provider (RFC 7009); failures are logged, not raised."""
     if not config.revoke_url:
         return
+    if config.modern_client:
+        await _revoke_with_client_auth(config, http, token)
+        return
     for hint in ("refresh_token", "access_token"):
         value = token.get(hint)
         if not value:
@@ -308,4 +392,25 @@ async def revoke_token(config: ProviderConfig, http: aiohttp.ClientSession, toke
                         "Revoking a %s at %r answered status %s.", hint, config.name, resp.status
                     )
         except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
+
+
+async def _revoke_with_client_auth(
+    config: ProviderConfig, http: aiohttp.ClientSession, token: Token
+) -> None:
+    """Revoke through ``OAuth2Session`` (its client authentication: assertions, mTLS...)."""
+    assert config.revoke_url is not None  # noqa: S101 -- checked by the caller
+    session = OAuth2Session(
+        config.client_id,
+        client_secret=config.current_client_secret(),
+        session=http,
+        **client_options(config),
+    )
+    for hint in ("refresh_token", "access_token"):
+        value = token.get(hint)
+        if not value:
+            continue
+        try:
+            await session.revoke_token(config.revoke_url, str(value), token_type_hint=hint)
+        except (OAuth2Error, ProviderError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
