@@ -186,7 +186,7 @@ class OAuthState:
                 return False, None
             user = None if value is None else f"user:{value}"
         if user is None:
-            browser = cast(Any, session)._get_current_object().get(BROWSER_ID_KEY)
+            browser = _session._get_current_object().get(BROWSER_ID_KEY)
             user = None if browser is None else f"browser:{browser}"
         cache.user_id = user
         return True, user
