@@ -25,6 +25,8 @@ def api_url(provider: str, base: str | None, url: str | URL) -> str | URL:
     Raises:
         ConfigurationError: ``url`` is relative and the provider has no ``api_base_url``.
     """
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return url  # the common case, absolute: decided without parsing on every request
     if isinstance(url, URL):
         if url.is_absolute():
             return url
