@@ -72,6 +72,10 @@ class BoundOAuth2Session(OAuth2Session):
         if config.compliance_fix is not None:
             config.compliance_fix(self)
 
+    def __repr__(self) -> str:
+        held = "a token" if self.token else "no token"
+        return f"<{type(self).__name__} {self.provider!r} holding {held}>"
+
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
         if self._discover:
@@ -271,6 +275,10 @@ class BoundOAuth1Session(OAuth1Session):
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+
+    def __repr__(self) -> str:
+        held = "a token" if self.authorized else "no token"
+        return f"<{type(self).__name__} {self.provider!r} holding {held}>"
 
     async def load_token(self) -> dict[str, str] | None:
         """Read the user's token from the store (once), and return it or None."""

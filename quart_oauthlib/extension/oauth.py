@@ -85,7 +85,10 @@ class QuartOAuth:
             sync loader runs on the event loop: do any I/O in an async one.
         session_factory: Makes the app's shared ``aiohttp.ClientSession``,
             called at ``before_serving``. Use it for proxies, custom
-            connectors or tracing.
+            connectors or tracing. The session serves every user: give it
+            ``cookie_jar=aiohttp.DummyCookieJar()``, as the default one has,
+            or a cookie an API sets on one user's call is sent with the next
+            user's.
         ssl: The TLS setting of the default session factory: an
             ``ssl.SSLContext`` trusting your CA bundle, say. ``OAUTH_CA_BUNDLE``
             (a PEM path) is the config equivalent.
@@ -238,7 +241,11 @@ class QuartOAuth:
 
         def factory() -> aiohttp.ClientSession:
             connector = aiohttp.TCPConnector(ssl=context if context is not None else True)
-            return aiohttp.ClientSession(connector=connector, timeout=timeout)
+            # One session serves every user: a cookie an API sets on Alice's call
+            # must never ride along on Bob's, so it keeps none.
+            return aiohttp.ClientSession(
+                connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+            )
 
         return factory
 

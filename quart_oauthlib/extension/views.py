@@ -86,6 +86,7 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
         elif value is not None and value is not True:
             return await make_response(value)
     if store:
+        await state.new_browser_id(drop=name)  # before the token is stored: under the new id
         await provider.flow.save_login(state, result)
     log.info("Signed in with %r.", name)
     return redirect(result.record.next_url or _default_target(state, provider))
@@ -96,6 +97,7 @@ async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:
     if not _same_origin():
         return Response("Cross-site logout refused.", status=403)
     config = await forget_token(state, provider, revoke=True)
+    await state.new_browser_id(drop=name)
     form = await request.form
     target = safe_next(form.get("next") or request.args.get("next"))
     target = target or _default_target(state, provider)

@@ -26,7 +26,16 @@ from ..http_errors import (
 )
 from .base import Flow, LoginContext, LoginResult, LoginStart
 
-__all__ = ["PER_LOGIN_PARAMS", "OAuth2Flow", "callback_params", "check_response_issuer"]
+__all__ = [
+    "PER_LOGIN_PARAMS",
+    "OAuth2Flow",
+    "callback_params",
+    "check_response_issuer",
+    "checked_per_login",
+    "finish",
+    "without_id_token",
+    "tightened",
+]
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -48,6 +57,9 @@ _MAX_PROVIDER_TEXT = 200
 PER_LOGIN_PARAMS: Final = frozenset(
     {"prompt", "max_age", "login_hint", "ui_locales", "acr_values", "display"}
 )
+#: The longest value a login link may give each per-login parameter (characters).
+_PER_LOGIN_MAX_CHARS: Final = {"login_hint": 512, "max_age": 10}
+_PER_LOGIN_DEFAULT_MAX: Final = 256
 
 
 def _session(
@@ -88,13 +100,16 @@ class OAuth2Flow(Flow):
         The :data:`PER_LOGIN_PARAMS` found in ``args`` go over the provider's
         ``authorize_params``.
         """
-        per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
+        per_login = checked_per_login(config, args)
         return start(config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config))
 
     async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:
         """Check the callback and exchange its code."""
         token, record = await finish(config, ctx)
-        return LoginResult(received=dict(token), token=token, record=record)
+        # An ID token in a plain OAuth 2 answer was checked by nobody (no keys, no
+        # nonce): it is neither stored nor given to oauth_authorized receivers.
+        unverified = without_id_token(token)
+        return LoginResult(received=unverified, token=dict(unverified), record=record)
 
     async def logout(
         self, config: ProviderConfig, ctx: LoginContext, token: Token | None, *, revoke: bool
@@ -119,6 +134,67 @@ class OAuth2Flow(Flow):
         return None
 
 
+def without_id_token(token: Token) -> Token:
+    """``token`` without its raw ID token."""
+    return {key: value for key, value in token.items() if key != "id_token"}
+
+
+def checked_per_login(config: ProviderConfig, args: Mapping[str, Any]) -> dict[str, str]:
+    """The :data:`PER_LOGIN_PARAMS` of a login link, each checked for type and length.
+
+    Raises:
+        CallbackError: A 400 naming the parameter that is not a short printable string.
+    """
+    per_login: dict[str, str] = {}
+    for name in sorted(PER_LOGIN_PARAMS):
+        value = args.get(name)
+        if value is None:
+            continue
+        limit = _PER_LOGIN_MAX_CHARS.get(name, _PER_LOGIN_DEFAULT_MAX)
+        if not isinstance(value, str) or len(value) > limit or not value.isprintable():
+            raise CallbackError(
+                f"The login link's {name!r} is not a printable text of at most {limit} "
+                "characters; nothing was sent to the provider.",
+                provider=config.name,
+            )
+        per_login[name] = value
+    return per_login
+
+
+def tightened(config: ProviderConfig, per_login: Mapping[str, str]) -> dict[str, str]:
+    """The authorization parameters: the app's, which a login link may only tighten.
+
+    A link may ask for a smaller ``max_age`` than the app's (never a larger one),
+    and, when the app sets ``acr_values``, only values among the app's: a link
+    such as ``?acr_values=urn:password&max_age=31536000`` must not undo an app's
+    demand for a recent multi-factor login. Without an app value, a link's is taken.
+
+    Raises:
+        CallbackError: A 400 naming the parameter that would loosen the app's.
+    """
+    params = {**config.authorize_params}
+    for name, value in per_login.items():
+        configured = params.get(name)
+        if name == "max_age" and configured is not None:
+            asked, ceiling = _max_age(config, value), _max_age(config, str(configured))
+            if ceiling is not None and (asked is None or asked > ceiling):
+                raise CallbackError(
+                    f"The login link's 'max_age' ({value}) is larger than the app's "
+                    f"({configured}); a link may only ask for a more recent sign-in.",
+                    provider=config.name,
+                )
+        if name == "acr_values" and configured is not None:
+            allowed = str(configured).split()
+            if not value.split() or any(v not in allowed for v in value.split()):
+                raise CallbackError(
+                    "The login link's 'acr_values' must be among the app's "
+                    f"({' '.join(allowed)}); a link may not ask for a weaker sign-in.",
+                    provider=config.name,
+                )
+        params[name] = value
+    return params
+
+
 def start(
     config: ProviderConfig,
     ctx: LoginContext,
@@ -134,8 +210,9 @@ def start(
     provider's ``authorize_params``.
     """
     session = _session(config, redirect_uri)
-    params = {**config.authorize_params, **(per_login or {})}
+    params = tightened(config, per_login or {})
     max_age = _max_age(config, params.get("max_age"))
+    acr = params.get("acr_values")
     if nonce is not None:
         params["nonce"] = nonce
     url, flow_state = session.authorization_url(config.authorize_url, **params)
@@ -147,6 +224,7 @@ def start(
         code_verifier=session.code_verifier,
         nonce=nonce,
         max_age=max_age,
+        acr_values=tuple(str(acr).split()) if acr else None,
     )
     return LoginStart(url, flow_state, record)
 
@@ -155,12 +233,15 @@ def _max_age(config: ProviderConfig, value: str | None) -> int | None:
     """``max_age`` as whole seconds (OIDC Core §3.1.2.1), or a clear 400."""
     if value is None or value == "":
         return None
-    if not str(value).isdigit():
+    text = str(value)
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
         raise CallbackError(
-            f"max_age for {config.name!r} must be a whole number of seconds, not {value!r}.",
+            f"'max_age' for {config.name!r} must be a whole number of seconds (at most "
+            f"10 digits), not {_clip(text, 20)!r}.",
             provider=config.name,
         )
-    return int(value)
+    return int(text)
 
 
 async def callback_params() -> Mapping[str, str]:
@@ -197,10 +278,10 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
     """Check the callback and exchange its code; raise a CallbackError on any failure."""
     args = await callback_params()
     if args.get("error"):
-        try:
-            ctx.flows.pop(args.get("state"), config.name)  # single use, even on error
-        except CallbackError:
-            pass
+        # Single use, even on error. An error answer matching no login in progress is
+        # anyone's text (RFC 6749 §10.12, content spoofing): it gets the same "no login
+        # in progress" answer as any stray callback, and its words are never shown.
+        ctx.flows.pop(args.get("state"), config.name)
         # RFC 9207 §2.4: error answers carry iss too. One naming another issuer is not
         # our provider's word (a mix-up attacker's, say): refuse it as such.
         check_response_issuer(config, args if request.method == "POST" else None)
