@@ -10,7 +10,9 @@ writes it back to the store.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import logging
+from typing import Any, Final
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
@@ -32,6 +34,7 @@ from .provider import Provider
 from .state import OAuthState, get_state, request_cache
 
 __all__ = [
+    "LOGOUT_DEADLINE_SECONDS",
     "BoundOAuth1Session",
     "BoundOAuth2Session",
     "BoundSession",
@@ -39,6 +42,11 @@ __all__ = [
     "forget_token",
     "refresh_kwargs",
 ]
+
+log = logging.getLogger("quart_oauthlib")
+
+#: How long a logout waits for the provider (discovery and both revocations, at once).
+LOGOUT_DEADLINE_SECONDS: Final = 5.0
 
 
 class BoundOAuth2Session(OAuth2Session):
@@ -340,9 +348,19 @@ async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -
     logout view's end-session URL.
     """
     token = await state.load_token(provider.name)
-    config = await provider.logout(state, token, revoke=revoke)
+    # Forgotten first: a provider slow to revoke must not keep the user signed in here.
     await state.delete_token(provider.name)
-    return config
+    try:
+        async with asyncio.timeout(LOGOUT_DEADLINE_SECONDS):
+            return await provider.logout(state, token, revoke=revoke)
+    except TimeoutError:
+        log.warning(
+            "Revoking the token at %r took longer than %g s; the user is logged out here "
+            "regardless.",
+            provider.name,
+            LOGOUT_DEADLINE_SECONDS,
+        )
+        return provider.config
 
 
 async def _no_claims() -> None:

@@ -19,10 +19,11 @@ from urllib.parse import urlsplit
 from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
+from ..errors import SessionCookieTooLargeError
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
 from .bound import forget_token
-from .http_errors import CallbackError
+from .http_errors import CallbackError, TokenNotStoredError
 from .provider import Provider
 from .redirects import safe_next, wants_json
 from .state import OAuthState, get_state
@@ -86,8 +87,16 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
         elif value is not None and value is not True:
             return await make_response(value)
     if store:
-        await state.new_browser_id(drop=name)  # before the token is stored: under the new id
-        await provider.flow.save_login(state, result)
+        try:
+            await state.new_browser_id(drop=name)  # before the token is stored: under the new id
+            await provider.flow.save_login(state, result)
+        except SessionCookieTooLargeError as exc:
+            return await _fail(
+                TokenNotStoredError(
+                    f"The sign-in with {name!r} worked, but its token cannot be kept: {exc}",
+                    provider=name,
+                )
+            )
     log.info("Signed in with %r.", name)
     return redirect(result.record.next_url or _default_target(state, provider))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -51,6 +52,8 @@ _ERROR_HINTS = {
     "temporarily_unavailable": "the provider is busy or down; try again later",
 }
 _MAX_PROVIDER_TEXT = 200
+#: Each revocation's own deadline (the whole logout has a shorter one, see bound.py).
+_REVOKE_TIMEOUT_SECONDS: Final = 10.0
 #: Authorization request parameters a login link may set (``/login/corp?prompt=login``):
 #: those of OIDC Core §3.1.2.1 that change how the user signs in, never what the app
 #: asks for (scope, redirect_uri, response_type stay the app's).
@@ -361,32 +364,41 @@ async def revoke_token(config: ProviderConfig, http: aiohttp.ClientSession, toke
     """Revoke ``token`` at the provider (RFC 7009); failures are logged, not raised."""
     if not config.revoke_url:
         return
-    for hint in ("refresh_token", "access_token"):
-        value = token.get(hint)
-        if not value:
-            continue
-        form = {"token": str(value), "token_type_hint": hint}
-        headers = {"Accept": "application/json"}
-        secret = config.current_client_secret()
-        if config.token_endpoint_auth_method == "client_secret_basic" and secret:
-            headers["Authorization"] = basic_authorization(
-                config.client_id, secret, form_encode=True
-            )
-        else:
-            form["client_id"] = config.client_id
-            if secret:
-                form["client_secret"] = secret
-        try:
-            async with http.post(
-                config.revoke_url,
-                data=form,
-                headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=10),
-            ) as resp:
-                if resp.status != 200:
-                    log.warning(
-                        "Revoking a %s at %r answered status %s.", hint, config.name, resp.status
-                    )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
+    # Both at once: the caller bounds the whole logout (see bound.forget_token).
+    await asyncio.gather(
+        *(
+            _revoke_one(config, http, hint, str(token[hint]))
+            for hint in ("refresh_token", "access_token")
+            if token.get(hint)
+        )
+    )
+
+
+async def _revoke_one(
+    config: ProviderConfig, http: aiohttp.ClientSession, hint: str, value: str
+) -> None:
+    """One RFC 7009 revocation; failures are logged, not raised."""
+    revoke_url = config.revoke_url or ""
+    form = {"token": value, "token_type_hint": hint}
+    headers = {"Accept": "application/json"}
+    secret = config.current_client_secret()
+    if config.token_endpoint_auth_method == "client_secret_basic" and secret:
+        headers["Authorization"] = basic_authorization(config.client_id, secret, form_encode=True)
+    else:
+        form["client_id"] = config.client_id
+        if secret:
+            form["client_secret"] = secret
+    try:
+        async with http.post(
+            revoke_url,
+            data=form,
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=_REVOKE_TIMEOUT_SECONDS),
+        ) as resp:
+            if resp.status != 200:
+                log.warning(
+                    "Revoking a %s at %r answered status %s.", hint, config.name, resp.status
+                )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
