@@ -65,6 +65,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "OAUTH_TOKEN_ENCRYPTION_KEYS": None,
     "OAUTH_CA_BUNDLE": None,
     "OAUTH_HTTP_TIMEOUT": 30.0,
+    "OAUTH_CALLBACK_TIMEOUT": 15.0,
 }
 
 
@@ -130,6 +131,7 @@ class QuartOAuth:
                 max_flows=int(_config(app, "OAUTH_MAX_FLOWS")),
             ),
             redirect_to=str(_config(app, "OAUTH_REDIRECT_TO")),
+            callback_timeout=_callback_timeout(app),
             session_factory=self._resolve_session_factory(app),
             user_id_loader=lambda: self._user_id_loader,
         )
@@ -248,6 +250,19 @@ class QuartOAuth:
             )
 
         return factory
+
+
+def _callback_timeout(app: Quart) -> float:
+    value = _config(app, "OAUTH_CALLBACK_TIMEOUT")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigurationError(
+            f"OAUTH_CALLBACK_TIMEOUT must be a positive number of seconds, not {value!r}."
+        )
+    return seconds
 
 
 def _config(app: Quart, key: str) -> Any:

@@ -77,6 +77,8 @@ class OAuthState:
     redirect_to: str
     session_factory: SessionFactory
     user_id_loader: Callable[[], UserIdLoader | None]
+    #: Seconds a login's whole callback (discovery, token, keys, userinfo) may take.
+    callback_timeout: float = 15.0
     http: aiohttp.ClientSession | None = None
     #: The one place that refreshes the users' stored tokens (see ``refresh``).
     refresher: RefreshCoordinator = field(init=False)

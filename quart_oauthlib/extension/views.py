@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
 from quart.typing import ResponseReturnValue
 
+from ..client.budget import time_budget
 from ..errors import SessionCookieTooLargeError
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
@@ -75,7 +76,10 @@ async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
 async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
     provider = state.provider(name)
     try:
-        result = await provider.finish_login(state)
+        # One budget for every provider call of the callback: each call's own
+        # deadline (the token request's 10 s, say) is cut to what is left of it.
+        with time_budget(state.callback_timeout):
+            result = await provider.finish_login(state)
     except CallbackError as exc:
         return await _fail(exc)
     store = True

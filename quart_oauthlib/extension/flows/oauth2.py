@@ -15,7 +15,7 @@ from quart import request
 from ...client._transport import basic_authorization
 from ...client.oauth2_session import OAuth2Session
 from ...client.oidc import check_authorization_response_issuer
-from ...errors import IssuerMismatchError, ProviderError
+from ...errors import DeadlineExceededError, IssuerMismatchError, ProviderError
 from ...providers.settings import ProviderConfig
 from ...storage.base import Token
 from ..flow_state import FlowRecord
@@ -33,6 +33,7 @@ __all__ = [
     "callback_params",
     "check_response_issuer",
     "checked_per_login",
+    "failure_reason",
     "finish",
     "without_id_token",
     "tightened",
@@ -135,6 +136,16 @@ class OAuth2Flow(Flow):
     def _nonce(self, config: ProviderConfig) -> str | None:
         """The login's nonce, for flows whose answers carry one (OpenID)."""
         return None
+
+
+def failure_reason(exc: BaseException) -> str:
+    """What to say about a failed provider call: a missed deadline names its figure.
+
+    Other exceptions are named by type only: their text may quote the provider.
+    """
+    if isinstance(exc, DeadlineExceededError):
+        return str(exc)
+    return type(exc).__name__
 
 
 def without_id_token(token: Token) -> Token:
@@ -326,7 +337,7 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
         ) from exc
     except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
         raise TokenExchangeError(
-            f"Could not get a token from {config.name!r} ({type(exc).__name__}); the provider "
+            f"Could not get a token from {config.name!r} ({failure_reason(exc)}); the provider "
             "is unreachable or answered something unusable. Try again later.",
             provider=config.name,
             code=502,

@@ -45,7 +45,7 @@ from ...storage.base import Token
 from ..flow_state import FlowRecord
 from ..http_errors import OpenIDProviderError, OpenIDVerificationError
 from .base import Identity, LoginContext, LoginResult
-from .oauth2 import OAuth2Flow, callback_params, finish, without_id_token
+from .oauth2 import OAuth2Flow, callback_params, failure_reason, finish, without_id_token
 from .oidc_claims import forget, remember
 from .oidc_tenant import token_issuer
 
@@ -177,7 +177,7 @@ class OpenIDFlow(OAuth2Flow):
             ) from exc
         except (JWKSError, DeadlineExceededError) as exc:
             raise OpenIDProviderError(
-                f"The signing keys of {name!r} could not be fetched ({type(exc).__name__}), "
+                f"The signing keys of {name!r} could not be fetched ({failure_reason(exc)}), "
                 "so its ID token cannot be checked. Try again later.",
                 provider=name,
                 error="jwks_unavailable",
@@ -253,7 +253,7 @@ async def _userinfo(
         ) from exc
     except (UserInfoError, DeadlineExceededError, aiohttp.ClientError) as exc:
         raise OpenIDProviderError(
-            f"The userinfo of {name!r} could not be fetched ({type(exc).__name__}); nothing "
+            f"The userinfo of {name!r} could not be fetched ({failure_reason(exc)}); nothing "
             "was stored. Try again later.",
             provider=name,
             error="userinfo_failed",
