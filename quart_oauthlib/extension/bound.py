@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
+from collections.abc import Callable, Generator, Mapping
+from types import TracebackType
 from typing import Any, Final
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
+from yarl import URL
 
+from ..client._transport import ResponseContext
 from ..client.oauth1_session import OAuth1Session
 from ..client.oauth2_auth import token_expired
 from ..client.oauth2_session import OAuth2Session
@@ -83,6 +88,55 @@ class BoundOAuth2Session(OAuth2Session):
     def __repr__(self) -> str:
         held = "a token" if self.token else "no token"
         return f"<{type(self).__name__} {self.provider!r} holding {held}>"
+
+    def request(
+        self,
+        method: str,
+        url: str | URL,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        withhold_token: bool = False,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        **kwargs: Any,
+    ) -> ResponseContext:
+        """Send a request with the user's token; a dead token is dealt with once.
+
+        When the answer is a 401 with ``WWW-Authenticate: Bearer
+        error="invalid_token"`` (RFC 6750 §3.1: the provider revoked the token, or
+        forgot it in a restart), the token is refreshed once through the refresh
+        coordinator and the request sent again, where there is a refresh token;
+        otherwise the token is dropped and :class:`ReauthorizationRequiredError`
+        raised, which sends the user to log in again (a JSON client gets a 401).
+        A request whose body cannot be sent twice (a stream) is not retried.
+        """
+
+        def send() -> ResponseContext:
+            return OAuth2Session.request(
+                self, method, url, data, headers, withhold_token, client_id, client_secret, **kwargs
+            )
+
+        if withhold_token or not _replayable(data):
+            return send()
+        return _DeadTokenRetry(self, send)
+
+    async def _token_died(self) -> None:
+        """The provider called the token invalid: refresh it once, or drop it."""
+        await self.load_token()
+        token = self.token
+        if token and token.get("refresh_token") and self.auto_refresh_url:
+            # Forced, through the coordinator: concurrent requests that met the same
+            # dead token join one refresh (or take the token it already stored).
+            await self._refresh_for_user(True, None, None)
+            return
+        await self._app_state.delete_token(self.provider)
+        self.token = None
+        raise ReauthorizationRequiredError(
+            f"The {self.provider!r} access token of this user was refused as invalid and "
+            "cannot be refreshed; it was dropped. The user must sign in again.",
+            provider=self.provider,
+            error="invalid_token",
+        )
 
     async def load_token(self) -> Token | None:
         """Read the user's token from the store (once), and return it or None."""
@@ -365,6 +419,59 @@ async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -
 
 async def _no_claims() -> None:
     return None
+
+
+_INVALID_TOKEN = re.compile(r'\berror\s*=\s*"?invalid_token\b', re.IGNORECASE)
+
+
+def token_refused(response: aiohttp.ClientResponse) -> bool:
+    """Whether ``response`` says the access token is dead (RFC 6750 §3.1 ``invalid_token``)."""
+    if response.status != 401:
+        return False
+    return any(
+        _INVALID_TOKEN.search(challenge)
+        for challenge in response.headers.getall("WWW-Authenticate", ())
+    )
+
+
+def _replayable(data: Any) -> bool:
+    """Whether a request body can be sent a second time."""
+    return data is None or isinstance(data, str | bytes | bytearray | Mapping | list | tuple)
+
+
+class _DeadTokenRetry:
+    """The request context of a bound session: one refresh-and-retry on a dead token."""
+
+    __slots__ = ("_bound", "_response", "_send")
+
+    def __init__(self, bound: BoundOAuth2Session, send: Callable[[], ResponseContext]):
+        self._bound = bound
+        self._send = send
+        self._response: aiohttp.ClientResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> aiohttp.ClientResponse:
+        self._response = await self._run()
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            self._response.release()
+
+    async def _run(self) -> aiohttp.ClientResponse:
+        response = await self._send()
+        if not token_refused(response):
+            return response
+        response.release()
+        await self._bound._token_died()  # refreshed, or raises ReauthorizationRequiredError
+        return await self._send()  # once: a second refusal is the caller's to see
 
 
 #: The bound session for each kind of token a Flow leaves (``Flow.protocol``).
