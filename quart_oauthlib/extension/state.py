@@ -184,15 +184,15 @@ class OAuthState:
         provider does not sign the user out of the first.
         """
         user = await self.user_id(create=False)
-        if user is not None and not user.startswith("browser:"):
-            return  # the app's user loader names the user: the browser id is not used
+        if user is None or not user.startswith("browser:"):
+            # No id yet (storing makes a new one), or the app's user loader names the
+            # user and the browser id is not used.
+            return
         browser_session = cast(Any, session)._get_current_object()
         new_id = secrets.token_urlsafe(18)
         browser_session[BROWSER_ID_KEY] = new_id
         new_user = f"browser:{new_id}"
         request_cache().user_id = new_user
-        if user is None:
-            return
         await self.store.delete(drop, user)
         for name in self.providers:
             if name == drop:
