@@ -12,20 +12,32 @@ from .client.oauth1_session import OAuth1Session
 from .client.oauth2_auth import OAuth2
 from .client.oauth2_session import OAuth2Session
 from .errors import (
+    AuthorizationError,
+    CallbackStateError,
     ConfigurationError,
     DeadlineExceededError,
+    DeviceCodeExpiredError,
     DiscoveryError,
     IDTokenError,
     IssuerMismatchError,
+    LoginDeniedError,
+    LoginError,
+    LoginTimeoutError,
     ProviderError,
     QuartOAuthlibError,
+    RegistrationError,
+    TokenCacheCorruptError,
+    TokenCacheError,
+    TokenCachePermissionError,
     TokenError,
     TokenMissing,
     TokenNotFoundError,
+    TokenNotLoadedError,
     TokenRefreshError,
     TokenRequestDenied,
     TokenResponseError,
     TokenUpdated,
+    UnknownProviderError,
     UserInfoError,
     UserInfoMismatchError,
     VerifierMissing,
@@ -33,12 +45,15 @@ from .errors import (
 from .profile import Profile
 
 if TYPE_CHECKING:
+    from .client.native.token_cache import TokenCache
+    from .client.registration import RegisteredClient, register_client
     from .extension.http_errors import (
         AuthorizationDeniedError,
         CallbackError,
         FlowExpiredError,
         OpenIDProviderError,
         OpenIDVerificationError,
+        PushedAuthorizationFailedError,
         ReauthorizationRequiredError,
         RefreshUnavailableError,
         SessionCookieTooLargeError,
@@ -57,6 +72,7 @@ _EXTENSION_NAMES = {
     "FlowExpiredError": "extension.http_errors",
     "OpenIDProviderError": "extension.http_errors",
     "OpenIDVerificationError": "extension.http_errors",
+    "PushedAuthorizationFailedError": "extension.http_errors",
     "ReauthorizationRequiredError": "extension.http_errors",
     "RefreshUnavailableError": "extension.http_errors",
     "SessionCookieTooLargeError": "extension.http_errors",
@@ -73,8 +89,16 @@ _EXTENSION_NAMES = {
 }
 
 
+# Client names imported on first use too, to keep ``import quart_oauthlib`` light.
+_LAZY_CLIENT_NAMES = {
+    "TokenCache": "client.native.token_cache",
+    "RegisteredClient": "client.registration",
+    "register_client": "client.registration",
+}
+
+
 def __getattr__(name: str) -> Any:
-    module = _EXTENSION_NAMES.get(name)
+    module = _EXTENSION_NAMES.get(name) or _LAZY_CLIENT_NAMES.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     import importlib
@@ -84,14 +108,20 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "AuthorizationDeniedError",
+    "AuthorizationError",
     "BaseTokenStore",
     "CallbackError",
+    "CallbackStateError",
     "ConfigurationError",
     "DeadlineExceededError",
+    "DeviceCodeExpiredError",
     "DiscoveryError",
     "FlowExpiredError",
     "IDTokenError",
     "IssuerMismatchError",
+    "LoginDeniedError",
+    "LoginError",
+    "LoginTimeoutError",
     "MemoryTokenStore",
     "OAuth1",
     "OAuth1Session",
@@ -99,30 +129,40 @@ __all__ = [
     "OAuth2Session",
     "OpenIDProviderError",
     "OpenIDVerificationError",
+    "PushedAuthorizationFailedError",
     "Profile",
     "ProviderError",
     "QuartOAuth",
     "QuartOAuthlibError",
     "ReauthorizationRequiredError",
     "RefreshUnavailableError",
+    "RegisteredClient",
+    "RegistrationError",
     "SessionCookieTooLargeError",
     "SessionTokenStore",
     "StateMismatchError",
+    "TokenCache",
+    "TokenCacheCorruptError",
+    "TokenCacheError",
+    "TokenCachePermissionError",
     "TokenError",
     "TokenExchangeError",
     "TokenMissing",
     "TokenNotFoundError",
+    "TokenNotLoadedError",
     "TokenRefreshError",
     "TokenRequestDenied",
     "TokenResponse",
     "TokenResponseError",
     "TokenStore",
     "TokenUpdated",
+    "UnknownProviderError",
     "UserInfoError",
     "UserInfoMismatchError",
     "VerifierMissing",
     "oauth_authorized",
     "oauth_before_login",
     "oauth_error",
+    "register_client",
     "token_updated",
 ]

@@ -8,8 +8,10 @@ is one of these::
 
     QuartOAuthlibError
     ├── ConfigurationError (ValueError)        bad settings, caught early
+    │   └── UnknownProviderError (AttributeError)  ``oauth.githb``: no such provider
     ├── TokenError
     │   ├── TokenNotFoundError                 no token where one is needed
+    │   ├── TokenNotLoadedError (RuntimeError) ``.token`` read before ``await load_token()``
     │   └── TokenRefreshError                  automatic refresh failed; old token kept
     ├── ProviderError                          the provider answered something unusable
     │   ├── TokenResponseError                 a token endpoint answer that is no token
@@ -20,26 +22,36 @@ is one of these::
     │   ├── IssuerMismatchError                RFC 9207: authorization response ``iss`` wrong
     │   ├── UserInfoError                      a userinfo answer that is no user
     │   │   └── UserInfoMismatchError          userinfo ``sub`` is not the ID token's
-    │   └── IDTokenError                       an ID token failed one check (OIDC Core §3.1.3.7):
-    │       ├── IDTokenMalformedError          not a signed JWT with a JSON object and a ``sub``
-    │       ├── IDTokenAlgorithmError          ``alg`` none, not advertised, or wrong for the key
-    │       ├── IDTokenKeyNotFoundError        no key with that ``kid``, even after one refetch
-    │       ├── IDTokenSignatureError          the signature does not verify
-    │       ├── IDTokenIssuerError             ``iss`` is not the provider's issuer
-    │       ├── IDTokenAudienceError           ``aud`` lacks our client id, or has strangers
-    │       │   └── IDTokenAuthorizedPartyError  ``azp`` missing (several audiences) or not us
-    │       ├── IDTokenExpiredError            ``exp`` has passed (beyond the leeway)
-    │       ├── IDTokenIssuedAtError           ``iat`` in the future, or too long ago
-    │       ├── IDTokenAuthTimeError           ``auth_time`` older than the ``max_age`` asked for
-    │       ├── IDTokenNonceError              ``nonce`` missing or not the one we sent
-    │       ├── IDTokenHashError               ``at_hash`` / ``c_hash`` missing or wrong
-    │       └── RefreshIDTokenError            a refresh's ID token: other iss/sub/nonce (§12.2)
+    │   ├── IDTokenError                       an ID token failed one check (OIDC Core §3.1.3.7):
+    │   │   ├── IDTokenMalformedError          not a signed JWT with a JSON object and a ``sub``
+    │   │   ├── IDTokenAlgorithmError          ``alg`` none, not advertised, or wrong for the key
+    │   │   ├── IDTokenKeyNotFoundError        no key with that ``kid``, even after one refetch
+    │   │   ├── IDTokenSignatureError          the signature does not verify
+    │   │   ├── IDTokenIssuerError             ``iss`` is not the provider's issuer
+    │   │   ├── IDTokenAudienceError           ``aud`` lacks our client id, or has strangers
+    │   │   │   └── IDTokenAuthorizedPartyError  ``azp`` missing (several audiences) or not us
+    │   │   ├── IDTokenExpiredError            ``exp`` has passed (beyond the leeway)
+    │   │   ├── IDTokenIssuedAtError           ``iat`` in the future, or too long ago
+    │   │   ├── IDTokenAuthTimeError           ``auth_time`` older than the ``max_age`` asked for
+    │   │   ├── IDTokenNonceError              ``nonce`` missing or not the one we sent
+    │   │   ├── IDTokenHashError               ``at_hash`` / ``c_hash`` missing or wrong
+    │   │   └── RefreshIDTokenError            a refresh's ID token: other iss/sub/nonce (§12.2)
     │   ├── PushedAuthorizationError           RFC 9126: the PAR endpoint refused the request
     │   │   └── PushedAuthorizationRateLimited   429, with ``retry_after``
     │   ├── DPoPError                          RFC 9449: a bearer token where DPoP was asked
-    │   └── LogoutTokenError                   a back-channel logout token failed one check
-    │       └── LogoutTokenReplayError         its ``jti`` was seen before
+    │   ├── LogoutTokenError                   a back-channel logout token failed one check
+    │   │   └── LogoutTokenReplayError         its ``jti`` was seen before
+    │   └── RegistrationError                  RFC 7591: client registration refused or unusable
     ├── FAPI2ProfileError (ConfigurationError) a setting contradicts FAPI 2.0 (names the key)
+    ├── LoginError                             a script's login (loopback or device flow) failed
+    │   ├── CallbackStateError                 the loopback callback's ``state`` is not ours
+    │   ├── LoginTimeoutError (TimeoutError)   the user did not finish in time
+    │   └── AuthorizationError (ProviderError) the provider answered the login with an error
+    │       ├── LoginDeniedError               ``access_denied``: the user said no
+    │       └── DeviceCodeExpiredError         RFC 8628 ``expired_token``
+    ├── TokenCacheError                        a token cache file cannot be used
+    │   ├── TokenCacheCorruptError             it is not a cache this library wrote
+    │   └── TokenCachePermissionError          another user's, or readable by others
     ├── VerifierMissing (ValueError)           OAuth 1: no verifier for the access token
     └── DeadlineExceededError (TimeoutError)     a token request took longer than allowed
 
@@ -57,12 +69,16 @@ No message or ``repr`` here ever contains a token, secret, verifier or code.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
 __all__ = [
+    "AuthorizationError",
+    "CallbackStateError",
     "ConfigurationError",
     "DeadlineExceededError",
+    "DeviceCodeExpiredError",
     "DiscoveryError",
     "IDTokenAlgorithmError",
     "IDTokenAudienceError",
@@ -86,16 +102,25 @@ __all__ = [
     "PushedAuthorizationRateLimited",
     "RefreshIDTokenError",
     "JWKSError",
+    "LoginDeniedError",
+    "LoginError",
+    "LoginTimeoutError",
     "ProviderError",
     "QuartOAuthlibError",
     "SessionCookieTooLargeError",
+    "RegistrationError",
+    "TokenCacheCorruptError",
+    "TokenCacheError",
+    "TokenCachePermissionError",
     "TokenError",
     "TokenMissing",
     "TokenNotFoundError",
+    "TokenNotLoadedError",
     "TokenRefreshError",
     "TokenRequestDenied",
     "TokenResponseError",
     "TokenUpdated",
+    "UnknownProviderError",
     "UserInfoError",
     "UserInfoMismatchError",
     "VerifierMissing",
@@ -112,12 +137,48 @@ class ConfigurationError(QuartOAuthlibError, ValueError):
     """The library or a provider was configured wrongly."""
 
 
+class UnknownProviderError(ConfigurationError, AttributeError):
+    """No provider of that name is configured (``oauth.githb``, ``oauth["githb"]``).
+
+    An ``AttributeError`` too, so ``hasattr(oauth, "github")`` and ``getattr``
+    with a default keep working.
+
+    Attributes:
+        provider: The name asked for.
+        configured: The configured names.
+        suggestion: The nearest configured name, if one is close.
+    """
+
+    def __init__(self, provider: str, configured: list[str]):
+        self.provider = provider
+        self.configured = sorted(configured)
+        close = difflib.get_close_matches(provider, self.configured, n=1)
+        self.suggestion = close[0] if close else None
+        hint = f" Did you mean {self.suggestion!r}?" if self.suggestion else ""
+        known = ", ".join(self.configured) or "none"
+        super().__init__(
+            f"No OAuth provider {provider!r} in this app's OAUTH_PROVIDERS "
+            f"(configured: {known}).{hint}"
+        )
+
+
 class TokenError(QuartOAuthlibError):
     """Something is wrong with the token we hold (not with what a provider said)."""
 
 
 class TokenNotFoundError(TokenError):
     """An authorized request was asked for, but no token is available."""
+
+
+class TokenNotLoadedError(TokenError, RuntimeError):
+    """``.token`` or ``.authorized`` was read before the user's token was loaded.
+
+    With a server-side token store (SQL, Redis, your own) reading the token is
+    I/O, which an attribute cannot await: ``await oauth.<name>.load_token()``
+    first (``@oauth.require`` and every request method load it too). With the
+    session or memory store the token is read on the spot, unless the app's
+    user loader is async (the user is then not known without awaiting).
+    """
 
 
 class TokenRefreshError(TokenError):
@@ -386,6 +447,66 @@ class FAPI2ProfileError(ConfigurationError):
     def __init__(self, message: str, *, key: str):
         super().__init__(message)
         self.key = key
+
+
+class RegistrationError(ProviderError):
+    """RFC 7591: the registration endpoint refused the client, or answered no client.
+
+    ``error`` is the RFC 7591 §3.2.2 code (``invalid_redirect_uri``,
+    ``invalid_client_metadata`` ...) when the endpoint sent one.
+    """
+
+
+class LoginError(QuartOAuthlibError):
+    """A login from a script (loopback redirect or device flow) did not give a token."""
+
+
+class CallbackStateError(LoginError):
+    """The loopback callback's ``state`` is missing or not the one we sent.
+
+    The request did not come from the login we started (a stale browser tab,
+    or another page trying to slip its own code in): no code was exchanged.
+    """
+
+
+class LoginTimeoutError(LoginError, TimeoutError):
+    """The user did not finish the login in the time allowed."""
+
+
+class AuthorizationError(LoginError, ProviderError):
+    """The provider answered the authorization request with an error.
+
+    ``error``, ``description`` and ``uri`` are the provider's (RFC 6749
+    §4.1.2.1, RFC 8628 §3.5).
+    """
+
+
+class LoginDeniedError(AuthorizationError):
+    """``access_denied``: the user (or the provider's policy) refused the login."""
+
+
+class DeviceCodeExpiredError(AuthorizationError):
+    """RFC 8628 ``expired_token``: the user code expired before the user approved it."""
+
+
+class TokenCacheError(QuartOAuthlibError):
+    """A token cache file cannot be used; it is left exactly as it was.
+
+    Attributes:
+        path: The cache file.
+    """
+
+    def __init__(self, message: str, *, path: str):
+        super().__init__(message)
+        self.path = path
+
+
+class TokenCacheCorruptError(TokenCacheError):
+    """The cache file is not valid JSON, or not in the layout this library writes."""
+
+
+class TokenCachePermissionError(TokenCacheError):
+    """The cache file belongs to another user, is readable by others, or is no regular file."""
 
 
 class VerifierMissing(QuartOAuthlibError, ValueError):  # noqa: N818 -- requests-oauthlib name

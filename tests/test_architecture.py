@@ -8,6 +8,7 @@ The layers, bottom up (docs/architecture.rst draws them):
 - ``providers/``: preset data and provider settings; may use the client.
 - ``storage/``: token stores; may use the client's types.
 - ``signals``, ``extension/``: the Quart layer, which may import everything below.
+- ``testing/``: helpers for apps' tests; may import everything, and nothing imports it.
 
 The graph is read from the source (every ``import``, also those under
 ``TYPE_CHECKING``, since a circle of types is still a circle a reader must follow).
@@ -37,6 +38,19 @@ ALLOWED: dict[str, set[str]] = {
     "__main__": {"cli"},
     "extension": {"errors", "profile", "client", "providers", "storage", "signals"},
     "__init__": {"errors", "profile", "client", "extension", "signals", "storage"},
+    # apps' test helpers (login_as, the fake provider, the pytest plugin): on top of
+    # everything, and imported by nothing of the package (test_nothing_imports_testing)
+    "testing": {
+        "errors",
+        "profile",
+        "client",
+        "compliance_fixes",
+        "providers",
+        "storage",
+        "signals",
+        "extension",
+        "__init__",
+    },
 }
 #: Third-party frameworks a layer must never import.
 FORBIDDEN_THIRD_PARTY: dict[str, set[str]] = {
@@ -141,6 +155,19 @@ def test_each_layer_imports_only_the_layers_below() -> None:
             elif target.split(".")[0] in FORBIDDEN_THIRD_PARTY.get(here, set()):
                 wrong.append(f"{name} imports {target}")
     assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_nothing_imports_testing() -> None:
+    """Apps' test helpers stay out of the library: importing it never loads them."""
+    wrong = sorted(
+        f"{name} imports {target}"
+        for name, targets in graph().items()
+        if layer(name) != "testing"
+        for target in targets
+        if target.startswith(PACKAGE + ".") and layer(target) == "testing"
+    )
+    assert not wrong, "\n".join(wrong)
+    assert all("testing" not in allowed for here, allowed in ALLOWED.items() if here != "testing")
 
 
 def test_the_root_keeps_only_the_public_face() -> None:

@@ -8,8 +8,9 @@ use it to protect anything.
 It is still a faithful provider, built on oauthlib's server side
 (:class:`oauthlib.oauth2.WebApplicationServer`): the authorization code grant
 with PKCE (S256 only, verified), rotating refresh tokens, revocation (RFC 7009),
-a userinfo endpoint, a small API, discovery metadata, and signed ID tokens
-when ``joserfc`` is installed.
+a userinfo endpoint, a small API, discovery metadata, pushed authorization
+requests (RFC 9126), and, when ``joserfc`` is installed, signed ID tokens and
+DPoP-bound tokens (RFC 9449, with optional server nonces).
 """
 
 from .app import create_dev_provider

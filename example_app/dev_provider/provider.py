@@ -14,9 +14,10 @@ from quart import Quart, Response, current_app, request
 from .settings import DevProviderSettings
 from .store import DevStore
 from .users import DevUser
-from .validator import DevRequestValidator
+from .validator import DevRequestValidator, proof_thumbprint
 
 if TYPE_CHECKING:
+    from .dpop import DPoPChecker
     from .id_tokens import IDTokenSigner
 
 __all__ = [
@@ -39,6 +40,8 @@ class DevProvider:
         store: What it has issued.
         server: oauthlib's authorization, token, resource and revocation endpoints.
         signer: Signs ID tokens, or ``None`` when ``joserfc`` is not installed.
+        dpop: Checks DPoP proofs, or ``None`` when ``joserfc`` is not installed
+            (the provider then offers no DPoP and ignores ``DPoP`` headers).
     """
 
     def __init__(self, settings: DevProviderSettings) -> None:
@@ -54,6 +57,9 @@ class DevProvider:
         self.signer = _make_signer(settings)
         if self.signer is not None:
             self.server.auth_grant.register_token_modifier(self._add_id_token)
+        self.dpop = _make_dpop_checker(settings)
+        for grant in (self.server.auth_grant, self.server.refresh_grant):
+            grant.register_token_modifier(_dpop_token_type)
 
     def picture_url(self, user: DevUser) -> str:
         """Where the user's avatar is served."""
@@ -77,6 +83,15 @@ class DevProvider:
         return token
 
 
+def _dpop_token_type(
+    token: dict[str, Any], token_handler: TokenBase | None, oauth_request: Request | None
+) -> dict[str, Any]:
+    """A token issued to a request with a valid DPoP proof is a DPoP token (RFC 9449 §5)."""
+    if proof_thumbprint.get() is not None:
+        token["token_type"] = "DPoP"
+    return token
+
+
 def require_s256(oauth_request: Request) -> dict[str, Any]:
     """An oauthlib post-authorization check: the PKCE challenge method must be S256."""
     if oauth_request.code_challenge_method != "S256":
@@ -94,6 +109,15 @@ def _make_signer(settings: DevProviderSettings) -> IDTokenSigner | None:
     except ImportError:  # joserfc is optional: without it there are just no ID tokens
         return None
     return IDTokenSigner(settings.issuer, lifetime=settings.access_token_lifetime)
+
+
+def _make_dpop_checker(settings: DevProviderSettings) -> DPoPChecker | None:
+    """A :class:`~.dpop.DPoPChecker`, or ``None`` if ``joserfc`` is missing."""
+    try:
+        from .dpop import DPoPChecker
+    except ImportError:  # joserfc is optional: without it there is no DPoP
+        return None
+    return DPoPChecker(require_nonce=settings.dpop_nonce)
 
 
 def current_provider() -> DevProvider:

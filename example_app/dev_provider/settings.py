@@ -45,6 +45,12 @@ class DevProviderSettings:
             (5 minutes) so that refreshing is something you actually see.
         refresh_token_lifetime: Seconds a refresh token lives if unused.
         code_lifetime: Seconds an authorization code may wait to be exchanged.
+        par_lifetime: Seconds a pushed authorization request's ``request_uri``
+            may wait to be used (RFC 9126 §2.2 suggests 5 to 600).
+        require_par: Refuse authorization requests that were not pushed
+            (``require_pushed_authorization_requests``), as FAPI 2.0 does.
+        dpop_nonce: Demand a server nonce in every DPoP proof (RFC 9449 §8,
+            §9): clients see a ``use_dpop_nonce`` challenge first.
     """
 
     issuer: str
@@ -52,6 +58,9 @@ class DevProviderSettings:
     access_token_lifetime: int = 300
     refresh_token_lifetime: int = 24 * 3600
     code_lifetime: int = 60
+    par_lifetime: int = 90
+    require_par: bool = False
+    dpop_nonce: bool = False
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.issuer)
@@ -59,7 +68,12 @@ class DevProviderSettings:
             raise ValueError(f"issuer must be an absolute http(s) URL, not {self.issuer!r}")
         if self.issuer.endswith("/"):
             raise ValueError("issuer must not end with '/': endpoint paths are appended to it")
-        lifetimes = (self.access_token_lifetime, self.refresh_token_lifetime, self.code_lifetime)
+        lifetimes = (
+            self.access_token_lifetime,
+            self.refresh_token_lifetime,
+            self.code_lifetime,
+            self.par_lifetime,
+        )
         if min(lifetimes) <= 0:
             raise ValueError("token and code lifetimes must be positive numbers of seconds")
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from .settings import DevClient
 
-__all__ = ["AccessToken", "AuthorizationCode", "DevStore", "RefreshToken"]
+__all__ = ["AccessToken", "AuthorizationCode", "DevStore", "PushedRequest", "RefreshToken"]
 
 
 @dataclass
@@ -36,11 +36,22 @@ class AuthorizationCode:
     grant_id: int
     expires_at: float
     used: bool = False
+    dpop_jkt: str | None = None  # the key the code is bound to (RFC 9449 §10)
+
+
+@dataclass
+class PushedRequest:
+    """A pushed authorization request (RFC 9126), waiting for its ``request_uri`` to be used."""
+
+    client_id: str
+    params: dict[str, str]
+    expires_at: float
+    used: bool = False
 
 
 @dataclass
 class AccessToken:
-    """A bearer token for the userinfo and API endpoints."""
+    """A token for the userinfo and API endpoints: a bearer token, or DPoP-bound with ``jkt``."""
 
     client_id: str
     username: str
@@ -48,6 +59,7 @@ class AccessToken:
     grant_id: int
     expires_at: float
     revoked: bool = False
+    jkt: str | None = None  # cnf.jkt: the thumbprint of the DPoP key it is bound to
 
 
 @dataclass
@@ -61,6 +73,7 @@ class RefreshToken:
     expires_at: float
     rotated: bool = False
     revoked: bool = False
+    jkt: str | None = None  # a public client's refresh token is DPoP-bound too (RFC 9449 §5)
 
 
 @dataclass
@@ -71,6 +84,7 @@ class DevStore:
     codes: dict[str, AuthorizationCode] = field(default_factory=dict)
     access_tokens: dict[str, AccessToken] = field(default_factory=dict)
     refresh_tokens: dict[str, RefreshToken] = field(default_factory=dict)
+    pushed: dict[str, PushedRequest] = field(default_factory=dict)
     _grant_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @classmethod
@@ -114,3 +128,4 @@ class DevStore:
         self.codes = {k: v for k, v in self.codes.items() if v.expires_at > now}
         self.access_tokens = {k: v for k, v in self.access_tokens.items() if v.expires_at > now}
         self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v.expires_at > now}
+        self.pushed = {k: v for k, v in self.pushed.items() if v.expires_at > now and not v.used}

@@ -14,8 +14,9 @@ import binascii
 import hmac
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qs, unquote_plus, urlsplit
 
 from oauthlib.common import Request
 from oauthlib.oauth2 import RequestValidator
@@ -23,7 +24,11 @@ from oauthlib.oauth2 import RequestValidator
 from .settings import DevClient, DevProviderSettings
 from .store import AccessToken, AuthorizationCode, DevStore, RefreshToken
 
-__all__ = ["SUPPORTED_SCOPES", "DevRequestValidator"]
+__all__ = ["SUPPORTED_SCOPES", "DevRequestValidator", "proof_thumbprint"]
+
+#: The thumbprint of the DPoP key that the token request being answered proved it
+#: holds (the token endpoint checks the proof before oauthlib runs), or None.
+proof_thumbprint: ContextVar[str | None] = ContextVar("proof_thumbprint", default=None)
 
 #: Scopes a client may ask for, with what the consent page says about each.
 SUPPORTED_SCOPES: dict[str, str] = {
@@ -141,6 +146,7 @@ class DevRequestValidator(RequestValidator):
             auth_time=int(request.auth_time or time.time()),
             grant_id=self.store.new_grant_id(),
             expires_at=time.time() + self.settings.code_lifetime,
+            dpop_jkt=_query_parameter(request.uri, "dpop_jkt"),
         )
 
     def validate_code(
@@ -155,6 +161,8 @@ class DevRequestValidator(RequestValidator):
             return False
         if record.expires_at <= time.time():
             return False
+        if record.dpop_jkt is not None and record.dpop_jkt != proof_thumbprint.get():
+            return False  # bound by dpop_jkt: only a proof by that key may exchange it
         request.user = record.username
         request.scopes = list(record.scopes)
         return True
@@ -197,6 +205,8 @@ class DevRequestValidator(RequestValidator):
             # holders is a thief, so revoke the whole grant (RFC 9700 §4.14.2).
             self.store.revoke_grant(record.grant_id)
             return False
+        if record.jkt is not None and record.jkt != proof_thumbprint.get():
+            return False  # a DPoP-bound refresh token refreshes only with its key
         request.user = record.username
         return True
 
@@ -217,15 +227,20 @@ class DevRequestValidator(RequestValidator):
         username = str(request.user)
         scopes = list(request.scopes or [])
         now = time.time()
+        jkt = proof_thumbprint.get()
         self.store.access_tokens[token["access_token"]] = AccessToken(
-            client_id, username, scopes, grant_id, now + int(token["expires_in"])
+            client_id, username, scopes, grant_id, now + int(token["expires_in"]), jkt=jkt
         )
         if request.grant_type == "refresh_token":
             self.store.refresh_tokens[str(request.refresh_token)].rotated = True
         if "refresh_token" in token:
             expires_at = now + self.settings.refresh_token_lifetime
+            # A confidential client's refresh token is bound by its authentication; a
+            # public client's to its DPoP key (RFC 9449 §5).
+            client = self._client(client_id)
+            public = client is not None and client.is_public
             self.store.refresh_tokens[token["refresh_token"]] = RefreshToken(
-                client_id, username, scopes, grant_id, expires_at
+                client_id, username, scopes, grant_id, expires_at, jkt=jkt if public else None
             )
 
     def _grant_of(self, request: Request) -> int:
@@ -238,8 +253,8 @@ class DevRequestValidator(RequestValidator):
         self, token: str | None, scopes: list[str] | None, request: Request
     ) -> bool:
         access = self.store.active_access_token(token)
-        if access is None:
-            return False
+        if access is None or access.jkt is not None:
+            return False  # unknown, or DPoP-bound: never good as a bearer token
         request.user = access.username
         request.client_id = access.client_id
         request.scopes = list(access.scopes)
@@ -261,6 +276,12 @@ class DevRequestValidator(RequestValidator):
         refresh = self.store.refresh_tokens.get(token)
         if refresh is not None and refresh.client_id == request.client_id:
             self.store.revoke_grant(refresh.grant_id)
+
+
+def _query_parameter(uri: str | None, name: str) -> str | None:
+    """The single value of ``name`` in ``uri``'s query, if it has exactly one."""
+    values = parse_qs(urlsplit(uri or "").query).get(name) or []
+    return values[0] if len(values) == 1 else None
 
 
 def _basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:

@@ -5,6 +5,10 @@ client's request with oauthlib, makes sure someone is signed in, and asks them
 to Allow or Deny. Each request is answered once: coming back to it (the
 browser's Back button after "Deny", say) shows what the answer was, rather
 than asking again and sending the client a second, contradicting answer.
+
+A pushed request (RFC 9126) arrives as ``client_id`` and ``request_uri``: the
+parameters the client pushed stand in for the query string, and the
+``request_uri`` is spent by the answer (Allow or Deny).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import hashlib
 import hmac
 import secrets
 import time
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, NoReturn
+from urllib.parse import urlencode, urlsplit
 
 from oauthlib.common import Request as OAuthlibRequest
 from oauthlib.oauth2.rfc6749 import errors
@@ -47,6 +51,7 @@ async def index() -> ResponseReturnValue:
         user=_signed_in_user(),
         settings=provider.settings,
         id_tokens=provider.signer is not None,
+        dpop=provider.dpop is not None,
         csrf_token=_csrf_token(),
     )
 
@@ -114,6 +119,8 @@ async def decide() -> ResponseReturnValue:
     user = _signed_in_user()
     if user is None:
         return redirect(url_for("browser.login_form", next=request.full_path))
+    authorization_url = await _authorization_url()
+    _spend_pushed_request()
     oauth_request = credentials.pop("request")
     if (earlier := _earlier_answer(oauth_request)) is not None:
         # A second answer (Deny, Back, Allow): the client closed this login with the
@@ -128,7 +135,7 @@ async def decide() -> ResponseReturnValue:
         return _back_to_client(denied)
     credentials |= {"user": user.username, "auth_time": session.get(_AUTH_TIME)}
     headers, body, status = current_provider().server.create_authorization_response(
-        request.url, "GET", None, dict(request.headers), scopes, credentials
+        authorization_url, "GET", None, dict(request.headers), scopes, credentials
     )
     return oauthlib_response(headers, body, status)
 
@@ -152,14 +159,56 @@ async def _validated_authorization_request() -> tuple[list[str], dict[str, Any]]
     §4.1.2.1). Any other error goes back to the client, as ``error=...``.
     """
     server = current_provider().server
+    authorization_url = await _authorization_url()
     try:
-        scopes, credentials = server.validate_authorization_request(request.url, "GET", None, {})
+        scopes, credentials = server.validate_authorization_request(
+            authorization_url, "GET", None, {}
+        )
     except errors.FatalClientError as e:
         page = await render_template("dev_provider/error.html", error=e.error, detail=e.description)
         abort(Response(page, status=400))
     except errors.OAuth2Error as e:
         abort(_back_to_client(e))
     return list(scopes), dict(credentials)
+
+
+async def _authorization_url() -> str:
+    """The authorization request's URL: the one requested, or the pushed one it names.
+
+    Answers with an error page (not a redirect: nothing verified the client's
+    redirect URI) for an unknown, spent or expired ``request_uri``, or one
+    pushed by another client; and for a request not pushed, if the provider
+    requires pushing.
+    """
+    provider = current_provider()
+    request_uri = request.args.get("request_uri")
+    if request_uri is None:
+        if provider.settings.require_par:
+            await _abort_with_error_page("invalid_request", "This provider requires PAR.")
+        return request.url
+    pushed = provider.store.pushed.get(request_uri)
+    if (
+        pushed is None
+        or pushed.used
+        or pushed.expires_at <= time.time()
+        or pushed.client_id != request.args.get("client_id")
+    ):
+        detail = "The request_uri is unknown, expired, or was used already."
+        await _abort_with_error_page("invalid_request_uri", detail)
+    return provider.settings.url("/authorize") + "?" + urlencode(pushed.params)
+
+
+def _spend_pushed_request() -> None:
+    """Mark the request's ``request_uri`` used: it stands for one answer only."""
+    request_uri = request.args.get("request_uri")
+    pushed = current_provider().store.pushed.get(request_uri or "")
+    if pushed is not None:
+        pushed.used = True
+
+
+async def _abort_with_error_page(error: str, detail: str) -> NoReturn:
+    page = await render_template("dev_provider/error.html", error=error, detail=detail)
+    abort(Response(page, status=400))
 
 
 def _request_digest(oauth_request: OAuthlibRequest) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import aiohttp
@@ -485,7 +485,7 @@ class OAuth2SessionBase(BaseSession):
         method: str,
         url: str,
         *,
-        form: dict[str, str],
+        form: Mapping[str, str] | Sequence[tuple[str, str]],
         headers: dict[str, str],
         as_query: bool = False,
         timeout: float | aiohttp.ClientTimeout | None = None,

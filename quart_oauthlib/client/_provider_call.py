@@ -9,6 +9,7 @@ proof, and an authorization server's ``use_dpop_nonce`` answer (400 with a
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -19,13 +20,16 @@ if TYPE_CHECKING:
     from .client_auth import ClientAuthentication
     from .dpop import DPoPKey
 
+#: A form: a mapping, or pairs where a field repeats (RFC 8707 ``resource``).
+Form = Mapping[str, str] | Sequence[tuple[str, str]]
+
 
 async def call_provider(
     http: aiohttp.ClientSession,
     method: str,
     url: str,
     *,
-    form: dict[str, str],
+    form: Form,
     headers: dict[str, str],
     as_query: bool = False,
     timeout: float | aiohttp.ClientTimeout | None = None,
@@ -53,7 +57,7 @@ async def _attempt(
     http: aiohttp.ClientSession,
     method: str,
     url: str,
-    form: dict[str, str],
+    form: Form,
     headers: dict[str, str],
     as_query: bool,
     timeout: float | aiohttp.ClientTimeout | None,
@@ -61,7 +65,11 @@ async def _attempt(
     client_auth: ClientAuthentication | None,
     dpop: DPoPKey | None,
 ) -> TokenResponse:
-    send_form, send_headers = dict(form), dict(headers)
+    pairs = list(form.items()) if isinstance(form, Mapping) else list(form)
+    # RFC 8707 ``resource`` may repeat; client authentication works on the other fields.
+    repeated = [pair for pair in pairs if pair[0] == "resource"]
+    send_form = {key: value for key, value in pairs if key != "resource"}
+    send_headers = dict(headers)
     if client_auth is not None:
         client_auth.apply(url, send_form, send_headers)
     if dpop is not None:
@@ -70,7 +78,7 @@ async def _attempt(
         http,
         method,
         url,
-        form=send_form,
+        form=[*send_form.items(), *repeated],
         headers=send_headers,
         as_query=as_query,
         timeout=timeout,

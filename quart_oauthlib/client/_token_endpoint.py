@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -101,7 +101,7 @@ async def post_form(
     method: str,
     url: str,
     *,
-    form: dict[str, str],
+    form: Mapping[str, str] | Sequence[tuple[str, str]],
     headers: dict[str, str],
     as_query: bool,
     timeout: float | aiohttp.ClientTimeout | None,

@@ -132,7 +132,10 @@ class ClientAuthentication:
             form.pop(name, None)
         method = self.method
         if method == "client_secret_basic":
-            form.pop("client_id", None)
+            # A pushed authorization request (RFC 9126 §2.1) carries client_id as an
+            # authorization request parameter; other calls name the client in Basic only.
+            if "response_type" not in form and "request" not in form:
+                form.pop("client_id", None)
             headers["Authorization"] = basic_authorization(
                 self.client_id, self.client_secret or "", form_encode=True
             )

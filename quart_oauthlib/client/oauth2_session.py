@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -30,6 +30,7 @@ from ._oauth2_grant import (
     check_password_grant,
     scope_string,
 )
+from ._resource_indicators import Resource, add_to_form, add_to_uri, resource_list
 from ._transport import (
     BasicCredentials,
     authorization_from,
@@ -38,6 +39,10 @@ from ._transport import (
     requests_options,
     require_secure_transport,
 )
+
+if TYPE_CHECKING:
+    from .native.device import DeviceCodeHandler
+    from .native.loopback import BrowserOpener
 
 __all__ = ["HookType", "OAuth2Session", "PKCEMethod", "Token", "TokenUpdater"]
 
@@ -96,16 +101,23 @@ class OAuth2Session(OAuth2SessionBase):
     # -- authorization ---------------------------------------------------
 
     def authorization_url(
-        self, url: str, state: str | None = None, **kwargs: Any
+        self,
+        url: str,
+        state: str | None = None,
+        *,
+        resource: Resource | None = None,
+        **kwargs: Any,
     ) -> tuple[str, str]:
         """Build the URL to send the user to, and the ``state`` to check on return.
 
         With ``pkce`` set, a new code verifier is made and its challenge added;
         read it from :attr:`code_verifier` if the callback runs elsewhere.
+        ``resource`` (one URI or a list) names the APIs the token is for (RFC 8707).
 
         Returns:
             ``(authorization_url, state)``
         """
+        resources = resource_list(resource)
         state = state or self.new_state()
         self._state = state
         if self._pkce:
@@ -123,6 +135,7 @@ class OAuth2Session(OAuth2SessionBase):
         uri: str = self._client.prepare_request_uri(
             url, redirect_uri=self.redirect_uri, scope=self.scope, state=state, **kwargs
         )
+        uri = add_to_uri(uri, resources)
         if self.request_object:
             from .par import signed_request_url
 
@@ -203,6 +216,7 @@ class OAuth2Session(OAuth2SessionBase):
         ssl_context: ssl.SSLContext | None = None,
         cert: str | tuple[str, str] | None = None,
         code_verifier: str | None = None,
+        resource: Resource | None = None,
         **kwargs: Any,
     ) -> Token:
         """Get a token from the token endpoint (every grant but implicit).
@@ -235,6 +249,7 @@ class OAuth2Session(OAuth2SessionBase):
                 a PEM path or ``(certfile, keyfile)``.
             code_verifier: The PKCE verifier, when the session that made the
                 authorization URL is gone.
+            resource: The API (one URI, or a list) the token is for (RFC 8707).
             **kwargs: Extra parameters for the token request.
 
         Returns:
@@ -244,6 +259,7 @@ class OAuth2Session(OAuth2SessionBase):
         options = requests_options(
             kwargs, token_url, request_options(verify_ssl, ssl_context, cert, proxy)
         )
+        resources = resource_list(resource)
         if client_secret is not None:
             self.client_secret = client_secret
         client_secret = self.client_secret if client_secret is None else client_secret
@@ -302,7 +318,7 @@ class OAuth2Session(OAuth2SessionBase):
         response = await self._post_to_provider(
             method,
             token_url,
-            form=form,
+            form=add_to_form(form, resources),
             headers=send_headers,
             as_query=as_query,
             timeout=timeout,
@@ -330,6 +346,7 @@ class OAuth2Session(OAuth2SessionBase):
         proxy: str | None = None,
         ssl_context: ssl.SSLContext | None = None,
         cert: str | tuple[str, str] | None = None,
+        resource: Resource | None = None,
         **kwargs: Any,
     ) -> Token:
         """Get a new access token with a refresh token.
@@ -338,6 +355,7 @@ class OAuth2Session(OAuth2SessionBase):
         the constructor or to :meth:`fetch_token`) are sent the same way as for
         the original token, unless ``auth`` or a ``client_secret`` keyword says
         otherwise. On any failure the current token is left untouched.
+        ``resource`` (one URI, or a list) asks for a token for those APIs (RFC 8707).
 
         Returns:
             The new token dict. A provider that sends no new refresh token
@@ -348,6 +366,7 @@ class OAuth2Session(OAuth2SessionBase):
         options = requests_options(
             kwargs, token_url, request_options(verify_ssl, ssl_context, cert, proxy)
         )
+        resources = resource_list(resource)
         refresh_token = refresh_token or self.token.get("refresh_token")
         if not refresh_token:
             raise ValueError("No refresh token: pass refresh_token= or set a token that has one.")
@@ -356,6 +375,8 @@ class OAuth2Session(OAuth2SessionBase):
             authorization = None  # token_endpoint_auth_method decides
         elif authorization is None and "client_secret" not in kwargs:
             authorization = self._stored_credentials(kwargs)
+        if authorization is None and self.client_secret is None and self.client_id:
+            kwargs.setdefault("client_id", self.client_id)  # a public client (RFC 6749 §3.2.1)
         prepared = self._client.prepare_refresh_body(
             body=body, refresh_token=refresh_token, scope=scope_string(self.scope), **kwargs
         )
@@ -369,7 +390,7 @@ class OAuth2Session(OAuth2SessionBase):
         response = await self._post_to_provider(
             "POST",
             token_url,
-            form=dict(parse_qsl(prepared, keep_blank_values=True)),
+            form=add_to_form(dict(parse_qsl(prepared, keep_blank_values=True)), resources),
             headers=send_headers,
             as_query=False,
             timeout=timeout,
@@ -382,6 +403,183 @@ class OAuth2Session(OAuth2SessionBase):
             new_token["refresh_token"] = refresh_token
         self.token = new_token
         return self.token
+
+    # -- native apps (RFC 8252, RFC 8628) and token exchange (RFC 8693) --------
+
+    async def login_with_browser(
+        self,
+        authorization_url: str,
+        token_url: str,
+        *,
+        open_browser: BrowserOpener | None = None,
+        port: int = 0,
+        timeout: float | None = 300,
+        redirect_path: str = "/callback",
+        authorization_params: Mapping[str, Any] | None = None,
+        issuer: str | None = None,
+        require_iss: bool = False,
+        **fetch_token_kwargs: Any,
+    ) -> Token:
+        """Log the user in through their browser, for a script or tool (RFC 8252).
+
+        Listens on ``http://127.0.0.1:<port><redirect_path>`` (the redirect URI,
+        for this login only), opens the authorization URL with PKCE S256 and a
+        fresh state, waits for the one callback, answers the browser with a page
+        that says it can be closed, and exchanges the code. The listener is
+        closed however this ends, cancellation included.
+
+        Args:
+            authorization_url: The provider's authorization endpoint.
+            token_url: The provider's token endpoint.
+            open_browser: Called (sync or async) with the URL to open; the
+                system browser (``webbrowser.open``) by default. The URL is
+                also printed on stderr, for a browser on another screen.
+            port: The port to listen on; 0 picks a free one.
+            timeout: Seconds to wait for the user; None waits forever.
+            redirect_path: The callback's path.
+            authorization_params: Extra parameters of the authorization request
+                (``prompt``, ``resource``, ...).
+            issuer: The provider's issuer; a callback with another ``iss``
+                (RFC 9207, a mix-up attack) raises :class:`IssuerMismatchError`.
+            require_iss: Also refuse a callback without ``iss`` (for providers
+                whose metadata says they always send it).
+            **fetch_token_kwargs: For :meth:`fetch_token` (``client_secret``, ...).
+
+        Returns:
+            The token, which the session now holds.
+
+        Raises:
+            CallbackStateError: A callback came back with the wrong state.
+            LoginDeniedError: The user refused (``access_denied``).
+            AuthorizationError: The provider answered another error.
+            LoginTimeoutError: Nobody came back within ``timeout``.
+            IssuerMismatchError: The callback's ``iss`` is not ``issuer``.
+        """
+        from .native.loopback import login_with_browser
+
+        return await login_with_browser(
+            self,
+            authorization_url,
+            token_url,
+            open_browser=open_browser,
+            port=port,
+            timeout=timeout,
+            redirect_path=redirect_path,
+            authorization_params=authorization_params,
+            issuer=issuer,
+            require_iss=require_iss,
+            **fetch_token_kwargs,
+        )
+
+    async def device_login(
+        self,
+        device_authorization_url: str,
+        token_url: str,
+        *,
+        on_code: DeviceCodeHandler | None = None,
+        timeout: float | None = None,
+        resource: Resource | None = None,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        **kwargs: Any,
+    ) -> Token:
+        """Log the user in with a code typed on another device (RFC 8628).
+
+        Asks for a device code, calls ``on_code(user_code, verification_uri,
+        verification_uri_complete, expires_in)`` once, then polls the token
+        endpoint at the provider's ``interval`` (5 s by default; 5 s more after
+        each ``slow_down``) until the user approves. Cancelling the call stops
+        the polling at once.
+
+        Args:
+            device_authorization_url: The ``device_authorization_endpoint``.
+            token_url: The token endpoint.
+            on_code: Shows the code (sync or async); by default it is printed
+                on stderr, with a QR code when ``segno`` is installed.
+            timeout: Give up after this many seconds (the code's own expiry
+                always applies).
+            resource: The API (one URI, or a list) the token is for (RFC 8707).
+            clock: Monotonic seconds (tests pass a fake one).
+            sleep: Waits between polls (tests pass a fake one).
+            **kwargs: Extra parameters of the device authorization request.
+
+        Returns:
+            The token, which the session now holds.
+
+        Raises:
+            LoginDeniedError: The user refused (``access_denied``).
+            DeviceCodeExpiredError: The code expired (``expired_token``).
+            LoginTimeoutError: ``timeout`` passed.
+            AuthorizationError: The device endpoint answered another error.
+        """
+        from .native.device import device_login
+
+        return await device_login(
+            self,
+            device_authorization_url,
+            token_url,
+            on_code=on_code,
+            timeout=timeout,
+            resource=resource,
+            clock=clock,
+            sleep=sleep,
+            **kwargs,
+        )
+
+    async def exchange_token(
+        self,
+        token_url: str,
+        *,
+        subject_token: str,
+        subject_token_type: str,
+        actor_token: str | None = None,
+        actor_token_type: str | None = None,
+        resource: Resource | None = None,
+        audience: str | list[str] | None = None,
+        scope: str | list[str] | tuple[str, ...] | None = None,
+        requested_token_type: str | None = None,
+        timeout: float | aiohttp.ClientTimeout | None = None,
+    ) -> Token:
+        """Exchange a token for another one (RFC 8693), e.g. one for a downstream API.
+
+        The client authenticates as for :meth:`fetch_token`. The session keeps
+        its own token: the issued one is returned.
+
+        Args:
+            token_url: The token endpoint.
+            subject_token: The token to exchange.
+            subject_token_type: Its type, e.g.
+                ``"urn:ietf:params:oauth:token-type:access_token"``.
+            actor_token: A token for the party acting on the subject's behalf.
+            actor_token_type: Its type (required with ``actor_token``).
+            resource: The target API (one URI, or a list).
+            audience: The target service's logical name(s).
+            scope: The scopes wanted.
+            requested_token_type: The type of token wanted.
+            timeout: Total deadline in seconds (30 by default).
+
+        Returns:
+            The answer: ``access_token``, ``issued_token_type``, ``token_type``...
+
+        Raises:
+            oauthlib.oauth2.OAuth2Error: The provider refused (``invalid_target`` ...).
+            TokenResponseError: The answer is no token exchange answer.
+        """
+        from .token_exchange import exchange_token
+
+        return await exchange_token(
+            self,
+            token_url,
+            subject_token=subject_token,
+            subject_token_type=subject_token_type,
+            actor_token=actor_token,
+            actor_token_type=actor_token_type,
+            resource=resource,
+            audience=audience,
+            scope=scope,
+            requested_token_type=requested_token_type,
+            timeout=timeout,
+        )
 
     async def _renew(self, client_id: str | None, client_secret: str | None) -> Token:
         url = self.auto_refresh_url or ""

@@ -10,12 +10,11 @@ writes it back to the store.
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import functools
 import re
 from collections.abc import Callable, Generator, Mapping
 from types import TracebackType
-from typing import Any, Final
+from typing import Any
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
@@ -31,15 +30,20 @@ from ..profile import Profile
 from ..providers.settings import ProviderConfig
 from ..signals import send, token_updated
 from ..storage.base import Token
+from .api_urls import api_url
+from .authlib_compat import AuthlibMethods, with_explicit_token
+from .flows.oauth2 import client_options
 from .flows.oidc import userinfo as checked_userinfo
-from .flows.oidc_claims import stored_claims
+from .flows.oidc_claims import login_claims, replace_claims, stored_claims
+from .forgetting import forget_token
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
 from .provider import Provider
 from .state import OAuthState, get_state, request_cache
+from .token_access import TokenGuard
+from .token_hooks import call_update_token
 
 __all__ = [
-    "LOGOUT_DEADLINE_SECONDS",
     "BoundOAuth1Session",
     "BoundOAuth2Session",
     "BoundSession",
@@ -48,13 +52,8 @@ __all__ = [
     "refresh_kwargs",
 ]
 
-log = logging.getLogger("quart_oauthlib")
 
-#: How long a logout waits for the provider (discovery and both revocations, at once).
-LOGOUT_DEADLINE_SECONDS: Final = 5.0
-
-
-class BoundOAuth2Session(OAuth2Session):
+class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     """An ``OAuth2Session`` bound to the current user's stored token for one provider.
 
     Everything of ``OAuth2Session`` works; in addition the token is loaded
@@ -75,11 +74,15 @@ class BoundOAuth2Session(OAuth2Session):
             token_updater=None,  # the refresh coordinator stores refreshed tokens
             client_secret=config.client_secret,
             session=http,
+            # The provider's one DPoP key and client authentication (assertions...).
+            **client_options(config),
         )
         self.provider = config.name
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = provider.needs_discovery
         if config.compliance_fix is not None:
@@ -89,34 +92,27 @@ class BoundOAuth2Session(OAuth2Session):
         held = "a token" if self.token else "no token"
         return f"<{type(self).__name__} {self.provider!r} holding {held}>"
 
-    def request(
-        self,
-        method: str,
-        url: str | URL,
-        data: Any = None,
-        headers: Mapping[str, str] | None = None,
-        withhold_token: bool = False,
-        client_id: str | None = None,
-        client_secret: str | None = None,
-        **kwargs: Any,
-    ) -> ResponseContext:
-        """Send a request with the user's token; a dead token is dealt with once.
+    def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth2Session.request``, with a relative ``url`` resolved against
+        ``api_base_url``, and a dead token dealt with once.
+
+        ``token=`` (Authlib's) sends that Bearer token instead of the user's stored one.
 
         When the answer is a 401 with ``WWW-Authenticate: Bearer
         error="invalid_token"`` (RFC 6750 §3.1: the provider revoked the token, or
-        forgot it in a restart), the token is refreshed once through the refresh
-        coordinator and the request sent again, where there is a refresh token;
-        otherwise the token is dropped and :class:`ReauthorizationRequiredError`
+        forgot it in a restart), the user's token is refreshed once through the
+        refresh coordinator and the request sent again, where there is a refresh
+        token; otherwise the token is dropped and :class:`ReauthorizationRequiredError`
         raised, which sends the user to log in again (a JSON client gets a 401).
         A request whose body cannot be sent twice (a stream) is not retried.
         """
-
-        def send() -> ResponseContext:
-            return OAuth2Session.request(
-                self, method, url, data, headers, withhold_token, client_id, client_secret, **kwargs
-            )
-
-        if withhold_token or not _replayable(data):
+        url = api_url(self.provider, self._api_base, url)
+        if "token" in kwargs:
+            kwargs = with_explicit_token(self.provider, str(url), kwargs)
+        send = functools.partial(super().request, method, url, *args, **kwargs)
+        data = args[0] if args else kwargs.get("data")
+        withhold = kwargs.get("withhold_token", args[2] if len(args) > 2 else False)
+        if withhold or not _replayable(data):
             return send()
         return _DeadTokenRetry(self, send)
 
@@ -144,6 +140,8 @@ class BoundOAuth2Session(OAuth2Session):
             config = await self._source.resolve(self._app_state.http_session())
             self._discover = False
             self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
+            if self.client_authentication is not None:
+                self.issuer = config.assertion_audience  # the discovered issuer
         if not self._loaded:
             stored = await self._app_state.load_token(self.provider)
             self._loaded = True
@@ -270,21 +268,36 @@ class BoundOAuth2Session(OAuth2Session):
         state = self._app_state
         user = await state.user_id(create=False) or ""
         provider = self.provider
+        source = self._source
+        http = state.http_session()
+        original = await login_claims(state, provider)
+        claims: list[Mapping[str, Any]] = []
+
+        replaced: Token = {}  # the token the refresh replaces, for update_token
 
         async def grant(stored: Token) -> Token:
             # Runs in the coordinator's task, with the token it read under the lease.
+            replaced.update(stored)
             self.token = stored
             if not self.auto_refresh_url:
                 raise TokenExpiredError()
             new = await OAuth2Session.renew_token(
                 self, client_id=client_id, client_secret=client_secret
             )
-            # As after a login, a raw ID token is not kept: this one (from a refresh) was
-            # not even validated, and the claims kept from the login stay the ones to trust.
-            return {key: value for key, value in new.items() if key != "id_token"}
+            for kept in ("sub", "dpop_jkt"):  # what the login recorded, rarely repeated
+                if kept in stored and kept not in new:
+                    new[kept] = stored[kept]
+            # An ID token is validated (OIDC Core §12.2) and its claims kept; the raw
+            # one is not stored. One that fails makes the refresh fail.
+            config = await source.resolve(http)
+            checked, new_claims = await source.flow.refreshed(config, http, new, original)
+            if new_claims is not None:
+                claims.append(new_claims)
+            return checked
 
         async def notify(token: Token) -> None:
             await send(token_updated, provider=provider, user_id=user, token=token)
+            await call_update_token(self._source.settings, replaced, token)  # Authlib's
 
         try:
             token = await state.refresher.refresh(
@@ -301,6 +314,8 @@ class BoundOAuth2Session(OAuth2Session):
             raise
         self.token = token
         await state.adopt_refreshed(provider, token)
+        if claims:
+            await replace_claims(state, provider, claims[-1])
 
     async def forget_token(self, *, revoke: bool = True) -> None:
         """Forget the user's token for this provider, as the logout route does.
@@ -315,7 +330,7 @@ class BoundOAuth2Session(OAuth2Session):
         self._loaded = True
 
 
-class BoundOAuth1Session(OAuth1Session):
+class BoundOAuth1Session(TokenGuard, AuthlibMethods, OAuth1Session):
     """An ``OAuth1Session`` bound to the current user's stored token for one provider.
 
     The token is loaded from the store before the first request (or by
@@ -337,6 +352,12 @@ class BoundOAuth1Session(OAuth1Session):
         self._app_state = app_state
         self._source = provider
         self._loaded = False
+        self._api_base = config.api_base_url
+        self._guarded = True  # .token/.authorized raise until the token is known
+
+    def request(self, method: str, url: str | URL, **kwargs: Any) -> ResponseContext:
+        """As ``OAuth1Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
+        return super().request(method, api_url(self.provider, self._api_base, url), **kwargs)
 
     def __repr__(self) -> str:
         held = "a token" if self.authorized else "no token"
@@ -387,34 +408,14 @@ BoundSession = BoundOAuth2Session | BoundOAuth1Session
 
 def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
     """Extra refresh parameters: client credentials in the body unless Basic is used."""
+    if config.modern_client:
+        return {}  # ClientAuthentication adds them to each call
     secret = config.current_client_secret()  # a generated one is valid for minutes: see apple.py
     if config.token_endpoint_auth_method == "client_secret_post" and secret:
         return {"client_id": config.client_id, "client_secret": secret}
     if config.token_endpoint_auth_method == "none":
         return {"client_id": config.client_id}
     return {}
-
-
-async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -> ProviderConfig:
-    """Drop the current user's token for ``provider``, revoking it first if asked and possible.
-
-    Returns the provider's config used (discovered, when it could be), for the
-    logout view's end-session URL.
-    """
-    token = await state.load_token(provider.name)
-    # Forgotten first: a provider slow to revoke must not keep the user signed in here.
-    await state.delete_token(provider.name)
-    try:
-        async with asyncio.timeout(LOGOUT_DEADLINE_SECONDS):
-            return await provider.logout(state, token, revoke=revoke)
-    except TimeoutError:
-        log.warning(
-            "Revoking the token at %r took longer than %g s; the user is logged out here "
-            "regardless.",
-            provider.name,
-            LOGOUT_DEADLINE_SECONDS,
-        )
-        return provider.config
 
 
 async def _no_claims() -> None:

@@ -169,8 +169,9 @@ def state_problem(state: str, provider: str) -> StateMismatchError:
         )
     if _digest(state) in (session.get(USED_KEY) or []):
         return StateMismatchError(
-            "This login was already completed: a callback URL works once (it was reloaded, "
-            "or opened twice). Start the login again if you need a new one.",
+            "This login was already answered: a callback URL works once, whether the "
+            "provider's answer was a sign-in or a refusal (it was reloaded, or opened "
+            "twice). Start the login again if you need a new one.",
             provider=provider,
             reason="unknown",
         )

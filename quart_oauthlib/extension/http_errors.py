@@ -29,6 +29,9 @@ what to do, and never contains a token, secret, code, verifier or state.
 
 from __future__ import annotations
 
+from typing import Any
+
+from markupsafe import Markup
 from werkzeug.exceptions import BadRequest, ServiceUnavailable
 
 from ..errors import (
@@ -43,6 +46,7 @@ __all__ = [
     "FlowExpiredError",
     "OpenIDProviderError",
     "OpenIDVerificationError",
+    "PushedAuthorizationFailedError",
     "ReauthorizationRequiredError",
     "RefreshUnavailableError",
     "SessionCookieTooLargeError",
@@ -127,6 +131,12 @@ class AuthorizationDeniedError(CallbackError):
         self.error_description = error_description
         self.error_uri = error_uri
 
+    def get_description(self, environ: Any = None, scope: dict[str, Any] | None = None) -> str:
+        """The default page's text, with the provider's error code (escaped) to tell cases apart."""
+        code = Markup("<p>Error code: <code>{}</code></p>").format(self.error)
+        # str + Markup would escape the (already escaped) page text a second time.
+        return super().get_description(environ, scope) + str(code)
+
 
 class TokenExchangeError(CallbackError):
     """The provider would not exchange the code (or OAuth 1 verifier) for a token.
@@ -176,6 +186,16 @@ class TokenNotStoredError(CallbackError):
 
     def __init__(self, description: str, *, provider: str):
         super().__init__(description, provider=provider, code=500)
+
+
+class PushedAuthorizationFailedError(CallbackError):
+    """The login could not be pushed (RFC 9126): no PAR endpoint, or the provider refused.
+
+    A refusal (400, 401) answers 502, a busy provider (429, 5xx) 503, a provider
+    without a PAR endpoint 500. The client core's error is the ``__cause__``.
+    """
+
+    error = "par_failed"
 
 
 class ReauthorizationRequiredError(TokenRefreshError):

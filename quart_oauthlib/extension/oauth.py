@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import ssl
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, ParamSpec, TypeVar
 
@@ -27,7 +28,7 @@ from quart import Quart, current_app, has_app_context
 from quart.typing import ResponseReturnValue
 
 from ..client.tls import trust_store_with
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, UnknownProviderError
 from ..providers import PRESETS
 from ..providers.settings import ProviderConfig, ProviderSettings, resolve_provider
 from ..storage._factory import close_store, store_from_url
@@ -35,6 +36,7 @@ from ..storage.base import TokenStore
 from ..storage.memory import MemoryTokenStore
 from ..storage.session import SessionTokenStore
 from .bound import BoundSession, bound_session
+from .client_registry import ClientProxy, add_provider, registered_settings
 from .flow_state import FlowStore
 from .http_errors import ReauthorizationRequiredError
 from .provider import Provider
@@ -47,6 +49,7 @@ from .state import (
     end_request,
     get_state,
 )
+from .templating import oauth_logout_button
 from .views import make_blueprint
 
 __all__ = ["DEFAULTS", "QuartOAuth"]
@@ -111,6 +114,8 @@ class QuartOAuth:
         self._session_factory = session_factory
         self._ssl = ssl
         self._presets: dict[str, ProviderSettings] = {**PRESETS, **(presets or {})}
+        self._registered: dict[str, dict[str, Any]] = {}  # by register(), Authlib style
+        self._apps: weakref.WeakSet[Quart] = weakref.WeakSet()
         if app is not None:
             self.init_app(app)
 
@@ -122,10 +127,14 @@ class QuartOAuth:
         """
         if EXTENSION_KEY in app.extensions:
             raise ConfigurationError("QuartOAuth is already initialised on this app.")
-        providers = self._resolve_providers(app.config.get("OAUTH_PROVIDERS", {}))
+        providers = self._resolve_providers(
+            registered_settings(app, self._registered, app.config.get("OAUTH_PROVIDERS", {}))
+        )
+        store = self._resolve_store(app)
+        _check_dpop_keys_shared(providers, store)
         state = OAuthState(
             providers={name: Provider(config) for name, config in providers.items()},
-            store=self._resolve_store(app),
+            store=store,
             flows=FlowStore(
                 timeout=float(_config(app, "OAUTH_FLOW_TIMEOUT")),
                 max_flows=int(_config(app, "OAUTH_MAX_FLOWS")),
@@ -150,6 +159,8 @@ class QuartOAuth:
             app.after_serving(close_own_store)
         app.teardown_request(end_request)
         app.register_error_handler(ReauthorizationRequiredError, handle_reauthorization)
+        app.add_template_global(oauth_logout_button)
+        self._apps.add(app)
 
     # -- providers ---------------------------------------------------------
 
@@ -160,9 +171,44 @@ class QuartOAuth:
     def __getattr__(self, name: str) -> BoundSession:
         """``oauth.github`` is sugar for ``oauth["github"]``, for configured providers only."""
         state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
-        if name.startswith("_") or state is None or name not in state.providers:
+        if name.startswith("_") or state is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        if name not in state.providers:
+            raise UnknownProviderError(name, list(state.providers))  # an AttributeError too
         return bound_session(name, state)
+
+    def register(self, name: str, overwrite: bool = False, **settings: Any) -> ClientProxy:
+        """Add provider ``name`` in code, as Authlib's ``oauth.register(name, **settings)``.
+
+        The settings are those of ``OAUTH_PROVIDERS`` (Authlib's names are
+        understood: ``access_token_url``, ``client_kwargs``...); keys left out
+        are read from ``app.config`` as ``<NAME>_<KEY>`` (``GITHUB_CLIENT_ID``),
+        and an ``OAUTH_PROVIDERS`` entry of the same name wins over both.
+        Before ``init_app`` they are kept for it; after, they are checked and the
+        provider's routes added to every app initialised so far.
+
+        Returns:
+            The provider's client, as :meth:`create_client`.
+
+        A second registration of ``name`` changes nothing unless ``overwrite``.
+
+        Raises:
+            ConfigurationError: A setting is wrong.
+        """
+        if name in self._registered and not overwrite:
+            return ClientProxy(name)  # as Authlib: the first registration stays
+        self._registered[name] = dict(settings)
+        for app in list(self._apps):
+            add_provider(app, name, self._registered[name], self._resolve_providers)
+        return ClientProxy(name)
+
+    def create_client(self, name: str) -> ClientProxy:
+        """The client of provider ``name``: ``oauth.create_client("github").get("user")``.
+
+        It stands for the current request's ``oauth[name]`` (the user's token
+        bound), so it may be made once at import time, as in Authlib.
+        """
+        return ClientProxy(name)
 
     def provider(self, name: str, app: Quart | None = None) -> ProviderConfig:
         """The checked configuration of provider ``name`` (of the current app by default)."""
@@ -263,6 +309,34 @@ def _callback_timeout(app: Quart) -> float:
             f"OAUTH_CALLBACK_TIMEOUT must be a positive number of seconds, not {value!r}."
         )
     return seconds
+
+
+def _shared_store(store: TokenStore) -> bool:
+    """Whether ``store`` is a database or Redis one: read by several workers, then."""
+    from ..storage.redis import RedisTokenStore
+    from ..storage.sqla import SQLTokenStore
+
+    return isinstance(store, SQLTokenStore | RedisTokenStore)
+
+
+def _check_dpop_keys_shared(providers: Mapping[str, ProviderConfig], store: TokenStore) -> None:
+    """DPoP with a shared store needs the key from the config (``dpop_key``).
+
+    A shared store means several workers (or restarts) use the same tokens; a
+    DPoP-bound token or refresh token only works with the key it was bound to, and
+    a key generated at start differs in each worker. Its refresh would fail.
+    """
+    for config in providers.values():
+        if config.dpop_key is None or config.dpop_key_configured:
+            continue
+        if _shared_store(store):
+            raise ConfigurationError(
+                f"OAUTH_PROVIDERS[{config.name!r}]: dpop is on without 'dpop_key', and the "
+                "token store is shared (database or Redis): each worker would generate its "
+                "own DPoP key, and tokens bound to one worker's key fail in the others (and "
+                "after a restart). Set 'dpop_key' to a private JWK (ES256, EdDSA or PS256) "
+                "kept with your secrets."
+            )
 
 
 def _config(app: Quart, key: str) -> Any:

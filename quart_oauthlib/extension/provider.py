@@ -129,10 +129,24 @@ class Provider:
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
-        """Begin a login with this provider's flow (see :meth:`Flow.start_login`)."""
+        """Begin a login with this provider's flow (see :meth:`Flow.start_login`).
+
+        ``app_params`` are authorization request parameters the app itself passed
+        (``authorize_redirect(audience=...)``). With them, the login request's
+        query is not the login link's, so the flow gets none of it; the keyword is
+        passed only when there are some, so a flow that takes none need not accept it.
+        """
         config = await self.resolve(ctx.http_session())
-        return await self.flow.start_login(config, ctx, redirect_uri, next_url, args)
+        if app_params is None:
+            return await self.flow.start_login(config, ctx, redirect_uri, next_url, args)
+        if not app_params:
+            return await self.flow.start_login(config, ctx, redirect_uri, next_url, {})
+        return await self.flow.start_login(
+            config, ctx, redirect_uri, next_url, {}, app_params=app_params
+        )
 
     async def finish_login(self, ctx: LoginContext) -> LoginResult:
         """Finish a login at the callback (see :meth:`Flow.finish_login`)."""

@@ -17,12 +17,13 @@ from typing import Any, Final, cast
 import aiohttp
 from quart import Quart, current_app, g, session
 
-from ..errors import ConfigurationError
+from ..errors import UnknownProviderError
 from ..storage.base import Token, TokenStore
 from .flow_state import FlowStore
 from .flows.oidc_claims import CLAIMS_KEY
 from .provider import Provider
 from .refresh import RefreshCoordinator
+from .seen_jtis import SeenJtis
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -83,6 +84,8 @@ class OAuthState:
     #: The one place that refreshes the users' stored tokens (see ``refresh``).
     refresher: RefreshCoordinator = field(init=False)
     warned: set[str] = field(default_factory=set)
+    #: Back-channel logout tokens already used (when the store cannot keep them).
+    seen_logout_jtis: SeenJtis = field(default_factory=SeenJtis)
 
     def __post_init__(self) -> None:
         self.refresher = RefreshCoordinator(self.store)
@@ -95,10 +98,7 @@ class OAuthState:
         try:
             return self.providers[name]
         except KeyError:
-            known = ", ".join(sorted(self.providers)) or "none"
-            raise ConfigurationError(
-                f"No OAuth provider {name!r} in this app's OAUTH_PROVIDERS (configured: {known})."
-            ) from None
+            raise UnknownProviderError(name, list(self.providers)) from None
 
     # -- the shared HTTP session -----------------------------------------
 
@@ -211,6 +211,31 @@ class OAuthState:
                 else entry
                 for name, entry in claims.items()
             }
+
+    def user_id_now(self) -> tuple[bool, str | None]:
+        """Whose tokens this request uses, without awaiting: ``(known, user)``.
+
+        Not known when the user loader is async (its coroutine is closed unstarted,
+        so none of its code ran); ``user_id`` then finds the answer. Never makes
+        a browser id.
+        """
+        cache = request_cache()
+        if cache.user_id is not None:
+            return True, cache.user_id
+        loader = self.user_id_loader()
+        user: str | None = None
+        if loader is not None:
+            value = loader()
+            if inspect.isawaitable(value):
+                if inspect.iscoroutine(value):
+                    value.close()
+                return False, None
+            user = None if value is None else f"user:{value}"
+        if user is None:
+            browser = cast(Any, session)._get_current_object().get(BROWSER_ID_KEY)
+            user = None if browser is None else f"browser:{browser}"
+        cache.user_id = user
+        return True, user
 
     async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
         """The current user's token for ``provider`` (read once per request)."""

@@ -14,22 +14,29 @@ OpenID Connect lives in the provider's :class:`~.flows.base.Flow`.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from quart import Blueprint, Response, jsonify, make_response, redirect, request, url_for
 from quart.typing import ResponseReturnValue
+from werkzeug.wrappers.response import Response as ResponseBase
 
 from ..client.budget import time_budget
 from ..errors import SessionCookieTooLargeError
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
-from .bound import forget_token
+from .backchannel import backchannel_logout
+from .flow_state import FlowRecord
+from .forgetting import forget_token
 from .http_errors import CallbackError, TokenNotStoredError
+from .login_notes import warn_without_refresh_token
 from .provider import Provider
 from .redirects import safe_next, wants_json
 from .state import OAuthState, get_state
 
-__all__ = ["make_blueprint"]
+__all__ = ["FinishedLogin", "finish_login", "make_blueprint"]
 
 log = logging.getLogger("quart_oauthlib")
 _LOOPBACK = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
@@ -55,15 +62,34 @@ def make_blueprint(config: ProviderConfig, url_prefix: str) -> Blueprint:
     methods = ["GET", "POST"] if form_post else ["GET"]
     blueprint.add_url_rule(f"/login/{name}/authorized", "callback", callback, methods=methods)
     blueprint.add_url_rule(f"/logout/{name}", "logout", logout, methods=["POST"])
+    if config.version == 2:
+
+        async def backchannel() -> ResponseReturnValue:
+            return await backchannel_logout(get_state(), name)
+
+        # OpenID Connect Back-Channel Logout: the provider's server calls it, not a browser.
+        blueprint.add_url_rule(
+            f"/logout/{name}/backchannel", "backchannel_logout", backchannel, methods=["POST"]
+        )
     return blueprint
 
 
-async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
+async def _login(
+    state: OAuthState,
+    name: str,
+    *,
+    redirect_uri: str | None = None,
+    params: Mapping[str, str] | None = None,
+) -> ResponseReturnValue:
+    """Start a login; ``redirect_uri`` and ``params`` come from ``authorize_redirect()``."""
     provider = state.provider(name)
-    next_url = safe_next(request.args.get("next"))
-    redirect_uri = _redirect_uri(state, provider.settings)
+    # authorize_redirect() names its own way back; the login link's ?next= is the route's.
+    next_url = safe_next(request.args.get("next")) if params is None else None
+    redirect_uri = redirect_uri or _redirect_uri(state, provider.settings)
     try:
-        start = await provider.start_login(state, redirect_uri, next_url, request.args)
+        start = await provider.start_login(
+            state, redirect_uri, next_url, request.args, app_params=params
+        )
     except CallbackError as exc:
         return await _fail(exc)
     state.flows.add(start.key, start.record)
@@ -74,14 +100,46 @@ async def _login(state: OAuthState, name: str) -> ResponseReturnValue:
 
 
 async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
-    provider = state.provider(name)
     try:
-        # One budget for every provider call of the callback: each call's own
-        # deadline (the token request's 10 s, say) is cut to what is left of it.
-        with time_budget(state.callback_timeout):
-            result = await provider.finish_login(state)
+        done = await finish_login(state, name)
     except CallbackError as exc:
         return await _fail(exc)
+    if done.response is not None:
+        return done.response
+    return redirect(done.record.next_url or _default_target(state, state.provider(name)))
+
+
+@dataclass(frozen=True)
+class FinishedLogin:
+    """A checked callback: the token as received, and what to answer.
+
+    Attributes:
+        token: The token answer (with its raw ID token), plus ``userinfo``
+            (the verified claims, and the userinfo answer) for an OpenID login.
+        record: The login's flow record (its ``next_url``).
+        response: A response an ``oauth_authorized`` receiver returned, if any.
+    """
+
+    token: dict[str, Any]
+    record: FlowRecord
+    response: Response | ResponseBase | None
+
+
+async def finish_login(state: OAuthState, name: str) -> FinishedLogin:
+    """Check the callback, exchange the code, verify, send the signal and store the token.
+
+    The callback view and ``authorize_access_token()`` share it: both run the
+    provider's Flow.
+
+    Raises:
+        CallbackError: The login could not complete; nothing was stored.
+    """
+    provider = state.provider(name)
+    # One budget for every provider call of the callback: each call's own
+    # deadline (the token request's 10 s, say) is cut to what is left of it.
+    with time_budget(state.callback_timeout):
+        result = await provider.finish_login(state)
+    received = dict(result.received)
     store = True
     for value in await send(
         oauth_authorized, provider=name, token=result.received, **result.signal_extra
@@ -89,20 +147,22 @@ async def _callback(state: OAuthState, name: str) -> ResponseReturnValue:
         if value is False:
             store = False
         elif value is not None and value is not True:
-            return await make_response(value)
+            return FinishedLogin(received, result.record, await make_response(value))
+    identity = result.identity
+    if identity is not None:
+        received["userinfo"] = {**identity.claims, **(identity.userinfo or {})}
+        warn_without_refresh_token(state, provider.config, received)
     if store:
         try:
             await state.new_browser_id(drop=name)  # before the token is stored: under the new id
             await provider.flow.save_login(state, result)
         except SessionCookieTooLargeError as exc:
-            return await _fail(
-                TokenNotStoredError(
-                    f"The sign-in with {name!r} worked, but its token cannot be kept: {exc}",
-                    provider=name,
-                )
-            )
+            raise TokenNotStoredError(
+                f"The sign-in with {name!r} worked, but its token cannot be kept: {exc}",
+                provider=name,
+            ) from exc
     log.info("Signed in with %r.", name)
-    return redirect(result.record.next_url or _default_target(state, provider))
+    return FinishedLogin(received, result.record, None)
 
 
 async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:

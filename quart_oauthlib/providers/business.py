@@ -12,6 +12,7 @@ __all__ = ["PRESETS"]
 
 #: Dropbox: ``token_access_type=offline`` asks for a refresh token; userinfo is a bodiless POST.
 DROPBOX: Final = ProviderSettings(
+    api_base_url="https://api.dropboxapi.com/2/",
     authorize_url="https://www.dropbox.com/oauth2/authorize",
     token_url="https://api.dropboxapi.com/oauth2/token",
     userinfo_url="https://api.dropboxapi.com/2/users/get_current_account",
@@ -28,6 +29,7 @@ DROPBOX: Final = ProviderSettings(
 )
 
 BOX: Final = ProviderSettings(
+    api_base_url="https://api.box.com/2.0/",
     authorize_url="https://account.box.com/api/oauth2/authorize",
     token_url="https://api.box.com/oauth2/token",
     revoke_url="https://api.box.com/oauth2/revoke",
@@ -40,6 +42,7 @@ BOX: Final = ProviderSettings(
 
 #: Zoom: scopes are chosen on the app.
 ZOOM: Final = ProviderSettings(
+    api_base_url="https://api.zoom.us/v2/",
     authorize_url="https://zoom.us/oauth/authorize",
     token_url="https://zoom.us/oauth/token",
     revoke_url="https://zoom.us/oauth/revoke",
@@ -68,6 +71,7 @@ SALESFORCE: Final = ProviderSettings(
 
 #: HubSpot: the token's own metadata names the user.
 HUBSPOT: Final = ProviderSettings(
+    api_base_url="https://api.hubapi.com/",
     authorize_url="https://app.hubspot.com/oauth/authorize",
     token_url="https://api.hubapi.com/oauth/v1/token",
     userinfo_url="https://api.hubapi.com/oauth/v1/access-tokens/{access_token}",
@@ -79,6 +83,7 @@ HUBSPOT: Final = ProviderSettings(
 
 #: Shopify (``shop``: the store's name in ``<shop>.myshopify.com``). The profile is the shop's.
 SHOPIFY: Final = ProviderSettings(
+    api_base_url="https://{shop}.myshopify.com/admin/api/2024-10/",
     authorize_url="https://{shop}.myshopify.com/admin/oauth/authorize",
     token_url="https://{shop}.myshopify.com/admin/oauth/access_token",
     userinfo_url="https://{shop}.myshopify.com/admin/api/2024-10/shop.json",
@@ -110,6 +115,7 @@ MAILCHIMP: Final = ProviderSettings(
 
 #: Zoho (US data centre; other regions use their own ``accounts.zoho.<tld>``).
 ZOHO: Final = ProviderSettings(
+    api_base_url="https://www.zohoapis.com/",
     authorize_url="https://accounts.zoho.com/oauth/v2/auth",
     token_url="https://accounts.zoho.com/oauth/v2/token",
     revoke_url="https://accounts.zoho.com/oauth/v2/token/revoke",
@@ -125,6 +131,7 @@ ZOHO: Final = ProviderSettings(
 
 #: Etsy Open API v3: a public client with PKCE; the API also wants the key as ``x-api-key``.
 ETSY: Final = ProviderSettings(
+    api_base_url="https://api.etsy.com/v3/application/",
     authorize_url="https://www.etsy.com/oauth/connect",
     token_url="https://api.etsy.com/v3/public/oauth/token",
     userinfo_url="https://api.etsy.com/v3/application/users/me",

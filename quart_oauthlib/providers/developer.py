@@ -12,6 +12,7 @@ __all__ = ["PRESETS"]
 #: Gitea or Forgejo (``domain``: ``gitea.com`` or your server), through its OpenID Connect.
 GITEA: Final = ProviderSettings(
     server_metadata_url="https://{domain}/.well-known/openid-configuration",
+    api_base_url="https://{domain}/api/v1/",
     authorize_url="https://{domain}/login/oauth/authorize",
     token_url="https://{domain}/login/oauth/access_token",
     userinfo_url="https://{domain}/login/oauth/userinfo",
@@ -21,6 +22,7 @@ GITEA: Final = ProviderSettings(
 )
 
 HEROKU: Final = ProviderSettings(
+    api_base_url="https://api.heroku.com/",
     authorize_url="https://id.heroku.com/oauth/authorize",
     token_url="https://id.heroku.com/oauth/token",
     userinfo_url="https://api.heroku.com/account",
@@ -32,6 +34,7 @@ HEROKU: Final = ProviderSettings(
 )
 
 DIGITALOCEAN: Final = ProviderSettings(
+    api_base_url="https://api.digitalocean.com/v2/",
     authorize_url="https://cloud.digitalocean.com/v1/oauth/authorize",
     token_url="https://cloud.digitalocean.com/v1/oauth/token",
     revoke_url="https://cloud.digitalocean.com/v1/oauth/revoke",
@@ -48,6 +51,7 @@ DIGITALOCEAN: Final = ProviderSettings(
 
 #: Atlassian (Jira, Confluence) OAuth 2.0 (3LO).
 ATLASSIAN: Final = ProviderSettings(
+    api_base_url="https://api.atlassian.com/",
     authorize_url="https://auth.atlassian.com/authorize",
     token_url="https://auth.atlassian.com/oauth/token",
     userinfo_url="https://api.atlassian.com/me",
@@ -60,6 +64,7 @@ ATLASSIAN: Final = ProviderSettings(
 
 #: Notion public integrations: the token's bot user names its owner.
 NOTION: Final = ProviderSettings(
+    api_base_url="https://api.notion.com/v1/",
     authorize_url="https://api.notion.com/v1/oauth/authorize",
     token_url="https://api.notion.com/v1/oauth/token",
     userinfo_url="https://api.notion.com/v1/users/me",
@@ -76,6 +81,7 @@ NOTION: Final = ProviderSettings(
 )
 
 FIGMA: Final = ProviderSettings(
+    api_base_url="https://api.figma.com/v1/",
     authorize_url="https://www.figma.com/oauth",
     token_url="https://api.figma.com/v1/oauth/token",
     userinfo_url="https://api.figma.com/v1/me",
@@ -85,6 +91,7 @@ FIGMA: Final = ProviderSettings(
 
 #: Nextcloud (``domain``: your server). OCS wants its request header.
 NEXTCLOUD: Final = ProviderSettings(
+    api_base_url="https://{domain}/",
     authorize_url="https://{domain}/index.php/apps/oauth2/authorize",
     token_url="https://{domain}/index.php/apps/oauth2/api/v1/token",
     userinfo_url="https://{domain}/ocs/v2.php/cloud/user?format=json",
@@ -97,6 +104,7 @@ NEXTCLOUD: Final = ProviderSettings(
 
 #: Stack Exchange: ``api_key`` is the app's request key; the API reads the token from the query.
 STACKEXCHANGE: Final = ProviderSettings(
+    api_base_url="https://api.stackexchange.com/2.3/",
     authorize_url="https://stackoverflow.com/oauth",
     token_url="https://stackoverflow.com/oauth/access_token/json",
     userinfo_url="https://api.stackexchange.com/2.3/me?site=stackoverflow&key={api_key}",
@@ -113,6 +121,7 @@ STACKEXCHANGE: Final = ProviderSettings(
 
 #: Mastodon (``domain``: the instance). Register the app on each instance.
 MASTODON: Final = ProviderSettings(
+    api_base_url="https://{domain}/api/v1/",
     authorize_url="https://{domain}/oauth/authorize",
     token_url="https://{domain}/oauth/token",
     revoke_url="https://{domain}/oauth/revoke",
@@ -123,6 +132,7 @@ MASTODON: Final = ProviderSettings(
 )
 
 OPENSTREETMAP: Final = ProviderSettings(
+    api_base_url="https://api.openstreetmap.org/api/0.6/",
     authorize_url="https://www.openstreetmap.org/oauth2/authorize",
     token_url="https://www.openstreetmap.org/oauth2/token",
     revoke_url="https://www.openstreetmap.org/oauth2/revoke",
@@ -134,6 +144,7 @@ OPENSTREETMAP: Final = ProviderSettings(
 
 #: Trello (OAuth 1.0a).
 TRELLO: Final = ProviderSettings(
+    api_base_url="https://api.trello.com/1/",
     version=1,
     request_token_url="https://trello.com/1/OAuthGetRequestToken",
     authorize_url="https://trello.com/1/OAuthAuthorizeToken",

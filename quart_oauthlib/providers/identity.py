@@ -23,6 +23,7 @@ MICROSOFT_CONSUMERS: Final = ProviderSettings(
         "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
     ),
     issuer="https://login.microsoftonline.com/{tenantid}/v2.0",
+    api_base_url="https://graph.microsoft.com/v1.0/",
     authorize_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize",
     token_url="https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
     tenant="consumers",
@@ -38,6 +39,7 @@ MICROSOFT_CONSUMERS: Final = ProviderSettings(
 #: Okta: ``domain`` is your Okta host (``dev-123.okta.com``); the default authorization server.
 OKTA: Final = ProviderSettings(
     server_metadata_url="https://{domain}/oauth2/default/.well-known/openid-configuration",
+    api_base_url="https://{domain}/api/v1/",
     authorize_url="https://{domain}/oauth2/default/v1/authorize",
     token_url="https://{domain}/oauth2/default/v1/token",
     revoke_url="https://{domain}/oauth2/default/v1/revoke",
@@ -48,6 +50,7 @@ OKTA: Final = ProviderSettings(
 #: Auth0: ``domain`` is the tenant's host (``example.eu.auth0.com``) or a custom domain.
 AUTH0: Final = ProviderSettings(
     server_metadata_url="https://{domain}/.well-known/openid-configuration",
+    api_base_url="https://{domain}/",
     authorize_url="https://{domain}/authorize",
     token_url="https://{domain}/oauth/token",
     revoke_url="https://{domain}/oauth/revoke",
@@ -83,6 +86,7 @@ COGNITO: Final = ProviderSettings(
 
 YAHOO: Final = ProviderSettings(
     server_metadata_url="https://api.login.yahoo.com/.well-known/openid-configuration",
+    api_base_url="https://api.login.yahoo.com/",
     authorize_url="https://api.login.yahoo.com/oauth2/request_auth",
     token_url="https://api.login.yahoo.com/oauth2/get_token",
     userinfo_url="https://api.login.yahoo.com/openid/v1/userinfo",
@@ -111,6 +115,7 @@ YANDEX: Final = ProviderSettings(
 
 #: Login with Amazon.
 AMAZON: Final = ProviderSettings(
+    api_base_url="https://api.amazon.com/",
     authorize_url="https://www.amazon.com/ap/oa",
     token_url="https://api.amazon.com/auth/o2/token",
     userinfo_url="https://api.amazon.com/user/profile",
@@ -121,6 +126,7 @@ AMAZON: Final = ProviderSettings(
 
 #: Log in with PayPal (live; use ``api-m.sandbox.paypal.com`` URLs for the sandbox).
 PAYPAL: Final = ProviderSettings(
+    api_base_url="https://api-m.paypal.com/",
     authorize_url="https://www.paypal.com/signin/authorize",
     token_url="https://api-m.paypal.com/v1/oauth2/token",
     userinfo_url="https://api-m.paypal.com/v1/identity/openidconnect/userinfo?schema=openid",
@@ -131,6 +137,7 @@ PAYPAL: Final = ProviderSettings(
 
 ORCID: Final = ProviderSettings(
     server_metadata_url="https://orcid.org/.well-known/openid-configuration",
+    api_base_url="https://pub.orcid.org/v3.0/",
     authorize_url="https://orcid.org/oauth/authorize",
     token_url="https://orcid.org/oauth/token",
     userinfo_url="https://orcid.org/oauth/userinfo",
@@ -142,6 +149,7 @@ ORCID: Final = ProviderSettings(
 
 XERO: Final = ProviderSettings(
     server_metadata_url="https://identity.xero.com/.well-known/openid-configuration",
+    api_base_url="https://api.xero.com/",
     authorize_url="https://login.xero.com/identity/connect/authorize",
     token_url="https://identity.xero.com/connect/token",
     revoke_url="https://identity.xero.com/connect/revocation",
@@ -155,6 +163,7 @@ INTUIT: Final = ProviderSettings(
     server_metadata_url="https://developer.api.intuit.com/.well-known/openid_configuration",
     # The metadata URL is not under the issuer, so the issuer is named.
     issuer="https://oauth.platform.intuit.com/op/v1",
+    api_base_url="https://quickbooks.api.intuit.com/",
     authorize_url="https://appcenter.intuit.com/connect/oauth2",
     token_url="https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer",
     revoke_url="https://developer.api.intuit.com/v2/oauth2/tokens/revoke",

@@ -12,6 +12,7 @@ __all__ = ["PRESETS"]
 
 #: Twitch: Helix wants the app's ``Client-Id`` beside the token.
 TWITCH: Final = ProviderSettings(
+    api_base_url="https://api.twitch.tv/helix/",
     authorize_url="https://id.twitch.tv/oauth2/authorize",
     token_url="https://id.twitch.tv/oauth2/token",
     revoke_url="https://id.twitch.tv/oauth2/revoke",
@@ -29,6 +30,7 @@ TWITCH: Final = ProviderSettings(
 )
 
 SPOTIFY: Final = ProviderSettings(
+    api_base_url="https://api.spotify.com/v1/",
     authorize_url="https://accounts.spotify.com/authorize",
     token_url="https://accounts.spotify.com/api/token",
     userinfo_url="https://api.spotify.com/v1/me",
@@ -38,6 +40,7 @@ SPOTIFY: Final = ProviderSettings(
 
 #: Strava: comma-separated scopes; no e-mail in its API.
 STRAVA: Final = ProviderSettings(
+    api_base_url="https://www.strava.com/api/v3/",
     authorize_url="https://www.strava.com/oauth/authorize",
     token_url="https://www.strava.com/oauth/token",
     userinfo_url="https://www.strava.com/api/v3/athlete",
@@ -49,6 +52,7 @@ STRAVA: Final = ProviderSettings(
 )
 
 FITBIT: Final = ProviderSettings(
+    api_base_url="https://api.fitbit.com/",
     authorize_url="https://www.fitbit.com/oauth2/authorize",
     token_url="https://api.fitbit.com/oauth2/token",
     revoke_url="https://api.fitbit.com/oauth2/revoke",
@@ -63,6 +67,7 @@ FITBIT: Final = ProviderSettings(
 )
 
 PATREON: Final = ProviderSettings(
+    api_base_url="https://www.patreon.com/api/oauth2/v2/",
     authorize_url="https://www.patreon.com/oauth2/authorize",
     token_url="https://www.patreon.com/api/oauth2/token",
     userinfo_url=(

@@ -19,6 +19,7 @@ from .settings import ProviderSettings
 __all__ = ["PRESETS"]
 
 GITHUB: Final = ProviderSettings(
+    api_base_url="https://api.github.com/",
     authorize_url="https://github.com/login/oauth/authorize",
     token_url="https://github.com/login/oauth/access_token",
     userinfo_url="https://api.github.com/user",
@@ -30,6 +31,7 @@ GITHUB: Final = ProviderSettings(
 
 #: OpenID Connect: endpoints, keys and userinfo come from discovery on first use.
 GOOGLE: Final = ProviderSettings(
+    api_base_url="https://www.googleapis.com/",
     server_metadata_url="https://accounts.google.com/.well-known/openid-configuration",
     scope=["openid", "email", "profile"],
     token_endpoint_auth_method="client_secret_post",
@@ -38,6 +40,7 @@ GOOGLE: Final = ProviderSettings(
 #: OpenID Connect (gitlab.com; set server_metadata_url for a self-managed instance).
 #: ``read_user`` also lets the token call the REST API's ``/api/v4/user``.
 GITLAB: Final = ProviderSettings(
+    api_base_url="https://gitlab.com/api/v4/",
     server_metadata_url="https://gitlab.com/.well-known/openid-configuration",
     scope=["openid", "profile", "email", "read_user"],
     token_endpoint_auth_method="client_secret_post",
@@ -49,6 +52,7 @@ GITLAB: Final = ProviderSettings(
 #: ``{tenantid}`` issuer is a template: each ID token must come from its own ``tid``'s
 #: issuer (and from the tenant's, when the metadata names one).
 MICROSOFT: Final = ProviderSettings(
+    api_base_url="https://graph.microsoft.com/v1.0/",
     server_metadata_url=(
         "https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration"
     ),
@@ -63,6 +67,7 @@ MICROSOFT: Final = ProviderSettings(
 )
 
 FACEBOOK: Final = ProviderSettings(
+    api_base_url="https://graph.facebook.com/v19.0/",
     authorize_url="https://www.facebook.com/v19.0/dialog/oauth",
     token_url="https://graph.facebook.com/v19.0/oauth/access_token",
     userinfo_url="https://graph.facebook.com/me?fields=id,name,email",
@@ -76,6 +81,7 @@ FACEBOOK: Final = ProviderSettings(
 )
 
 DISCORD: Final = ProviderSettings(
+    api_base_url="https://discord.com/api/",
     authorize_url="https://discord.com/oauth2/authorize",
     token_url="https://discord.com/api/oauth2/token",
     revoke_url="https://discord.com/api/oauth2/token/revoke",
@@ -95,6 +101,7 @@ DISCORD: Final = ProviderSettings(
 #: "Sign in with Slack" (OpenID Connect). Slack ignores PKCE for web apps.
 SLACK: Final = ProviderSettings(
     server_metadata_url="https://slack.com/.well-known/openid-configuration",
+    api_base_url="https://slack.com/api/",
     authorize_url="https://slack.com/openid/connect/authorize",
     token_url="https://slack.com/api/openid.connect.token",
     userinfo_url="https://slack.com/api/openid.connect.userInfo",
@@ -106,6 +113,7 @@ SLACK: Final = ProviderSettings(
 
 #: X (Twitter) OAuth 2.0 with PKCE, which X requires.
 TWITTER: Final = ProviderSettings(
+    api_base_url="https://api.x.com/2/",
     authorize_url="https://x.com/i/oauth2/authorize",
     token_url="https://api.x.com/2/oauth2/token",
     revoke_url="https://api.x.com/2/oauth2/revoke",
@@ -122,6 +130,7 @@ TWITTER: Final = ProviderSettings(
 
 #: X (Twitter) OAuth 1.0a, "Sign in with X".
 TWITTER_OAUTH1: Final = ProviderSettings(
+    api_base_url="https://api.x.com/1.1/",
     version=1,
     request_token_url="https://api.x.com/oauth/request_token",
     authorize_url="https://api.x.com/oauth/authenticate",
@@ -136,6 +145,7 @@ TWITTER_OAUTH1: Final = ProviderSettings(
 
 #: Bitbucket Cloud: scopes are set on the OAuth consumer, not in the request.
 BITBUCKET: Final = ProviderSettings(
+    api_base_url="https://api.bitbucket.org/2.0/",
     authorize_url="https://bitbucket.org/site/oauth2/authorize",
     token_url="https://bitbucket.org/site/oauth2/access_token",
     userinfo_url="https://api.bitbucket.org/2.0/user",
@@ -148,6 +158,7 @@ BITBUCKET: Final = ProviderSettings(
 #: LinkedIn "Sign In with LinkedIn using OpenID Connect". PKCE is for native apps only.
 LINKEDIN: Final = ProviderSettings(
     server_metadata_url="https://www.linkedin.com/oauth/.well-known/openid-configuration",
+    api_base_url="https://api.linkedin.com/v2/",
     authorize_url="https://www.linkedin.com/oauth/v2/authorization",
     token_url="https://www.linkedin.com/oauth/v2/accessToken",
     revoke_url="https://www.linkedin.com/oauth/v2/revoke",

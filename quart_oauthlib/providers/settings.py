@@ -15,17 +15,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import MappingProxyType
-from typing import Any, Literal, TypedDict, get_args
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 from urllib.parse import urlsplit
 
 from ..client.oauth2_session import OAuth2Session, PKCEMethod
 from ..client.oidc.discovery import ProviderMetadata, expected_issuer
 from ..errors import ConfigurationError, DiscoveryError
 from ..profile import ProfileMapping, checked_mapping
+from .foreign_names import FOREIGN_KEYS, check_update_token, translate_foreign
+
+if TYPE_CHECKING:
+    from ..client.dpop import DPoPKey
 
 __all__ = [
     "PLACEHOLDERS",
     "AuthMethod",
+    "UpdateTokenCallback",
     "ClientSecretFactory",
     "ComplianceFix",
     "ProviderConfig",
@@ -33,10 +38,20 @@ __all__ = [
     "resolve_provider",
 ]
 
-AuthMethod = Literal["client_secret_basic", "client_secret_post", "none"]
+AuthMethod = Literal[
+    "client_secret_basic",
+    "client_secret_post",
+    "client_secret_jwt",
+    "private_key_jwt",
+    "tls_client_auth",
+    "none",
+]
+SecurityProfile = Literal["fapi2"]
 ComplianceFix = Callable[[OAuth2Session], Any]
 OAuthVersion = Literal[1, 2]
 UserinfoToken = Literal["header", "query"]
+#: Authlib's ``update_token(token, refresh_token=None, access_token=None)``, sync or async.
+UpdateTokenCallback = Callable[..., Any]
 #: Makes a client secret at request time (Apple's is a short-lived signed JWT).
 ClientSecretFactory = Callable[["ProviderConfig"], str]
 
@@ -44,6 +59,10 @@ ClientSecretFactory = Callable[["ProviderConfig"], str]
 PLACEHOLDERS: tuple[str, ...] = ("tenant", "shop", "domain", "region", "realm", "api_key")
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
+#: The client authentication methods only ``ClientAuthentication`` speaks.
+_MODERN_METHODS = frozenset({"client_secret_jwt", "private_key_jwt", "tls_client_auth"})
+#: The client authentication methods that need no client secret.
+_NO_SECRET = frozenset({"none", "private_key_jwt", "tls_client_auth"})
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _OAUTH2_URLS = ("authorize_url", "token_url")
 _OAUTH1_URLS = ("request_token_url", "authorize_url", "access_token_url")
@@ -58,6 +77,7 @@ _URL_KEYS = (
     "server_metadata_url",
     "issuer",
     "end_session_url",
+    "api_base_url",
 )
 
 
@@ -82,6 +102,8 @@ class ProviderSettings(TypedDict, total=False):
     server_metadata_url: str | None
     issuer: str | None
     end_session_url: str | None
+    api_base_url: str | None
+    update_token: UpdateTokenCallback | None
     scope: str | list[str] | tuple[str, ...] | None
     pkce: PKCEMethod | Literal[False] | None
     token_endpoint_auth_method: AuthMethod
@@ -107,9 +129,16 @@ class ProviderSettings(TypedDict, total=False):
     redirect_uri: str | None
     redirect_to: str | None
     url_prefix: str
+    client_jwk: Mapping[str, Any] | str | None
+    client_jwk_kid: str
+    par: bool | None
+    dpop: bool
+    dpop_key: Mapping[str, Any] | None
+    request_object: bool
+    security_profile: SecurityProfile | None
 
 
-_KNOWN_KEYS = frozenset(ProviderSettings.__annotations__)
+_KNOWN_KEYS = frozenset(ProviderSettings.__annotations__) | FOREIGN_KEYS
 
 
 @dataclass(frozen=True)
@@ -156,10 +185,57 @@ class ProviderConfig:
     issuer: str | None = None
     #: RP-initiated logout (the provider's ``end_session_endpoint``).
     end_session_url: str | None = None
+    #: Where relative URLs of API calls (``oauth.github.get("/user")``) are resolved.
+    api_base_url: str | None = None
+    #: Called after a refresh, as Authlib's ``update_token`` (see ``extension/token_hooks``).
+    update_token: UpdateTokenCallback | None = field(default=None, compare=False)
     #: The discovered metadata, once discovered (``extension.provider.Provider.resolve``).
     metadata: ProviderMetadata | None = field(default=None, repr=False, compare=False)
     #: Whether logins are OpenID Connect ones (ID token checked), once discovered.
     openid: bool = False
+    #: The client's private key (a joserfc key) for private_key_jwt and request objects.
+    client_jwk: Any = field(default=None, repr=False, compare=False)
+    #: Push authorization requests (RFC 9126): True always, None when the metadata
+    #: requires it, False never.
+    par: bool | None = None
+    #: The provider's one DPoP key (RFC 9449), shared by its logins and bound sessions.
+    dpop_key: DPoPKey | None = field(default=None, repr=False, compare=False)
+    #: Whether ``dpop_key`` came from the settings (else generated at ``init_app``).
+    dpop_key_configured: bool = False
+    #: Sign authorization requests (JAR, RFC 9101) with ``client_jwk``.
+    request_object: bool = False
+    #: ``"fapi2"``: the FAPI 2.0 Security Profile, checked at ``init_app``.
+    security_profile: SecurityProfile | None = None
+
+    @property
+    def modern_client(self) -> bool:
+        """Whether calls to the provider go through ``ClientAuthentication``.
+
+        True for the JWT and mTLS methods, and whenever PAR, DPoP or signed requests
+        are on; else the long-standing Basic / form-field handling is kept.
+        """
+        return (
+            self.token_endpoint_auth_method in _MODERN_METHODS
+            or self.uses_par
+            or self.dpop_key is not None
+            or self.request_object
+        )
+
+    @property
+    def uses_par(self) -> bool:
+        """Whether this login is pushed (RFC 9126): ``par=True``, or the metadata requires it."""
+        if self.par is not None:
+            return self.par
+        return self.metadata is not None and bool(
+            self.metadata.get("require_pushed_authorization_requests")
+        )
+
+    @property
+    def assertion_audience(self) -> str | None:
+        """The ``aud`` of client assertions and request objects: the discovered issuer."""
+        if self.metadata is not None:
+            return self.metadata.issuer
+        return self.issuer
 
     @property
     def scope_param(self) -> str | list[str] | None:
@@ -209,6 +285,7 @@ def resolve_provider(
     merged: dict[str, Any] = dict(_preset_for(where, name, settings, presets))
     merged.update(settings)
     version = _version(where, merged)
+    merged = translate_foreign(where, merged, settings, version)
     _fill_placeholders(where, merged)
     client_id = merged.get("client_id") or merged.get("client_key")
     if not client_id or not isinstance(client_id, str):
@@ -219,12 +296,7 @@ def resolve_provider(
         required = ()  # discovered on first use
     for key in required:
         if not merged.get(key):
-            raise ConfigurationError(
-                f"{where}: missing {key!r}. {name!r} is no known preset "
-                f"({', '.join(sorted(presets))}), so its endpoints must be configured."
-                if "preset" not in settings and name not in presets
-                else f"{where}: missing {key!r}."
-            )
+            raise ConfigurationError(_missing_endpoint(where, name, key, settings, presets))
     for key in _URL_KEYS:
         if merged.get(key):
             _check_url(where, key, merged[key], insecure_transport)
@@ -233,10 +305,18 @@ def resolve_provider(
         _check_jose(where)
     if merged.get("redirect_uri"):
         _check_url(where, "redirect_uri", merged["redirect_uri"], insecure_transport)
-    auth_method = merged.get("token_endpoint_auth_method", "client_secret_basic")
+    modern = _modern_settings(where, version, merged)
+    auth_method: Any = merged.get("token_endpoint_auth_method") or (
+        "private_key_jwt" if modern.client_jwk is not None else "client_secret_basic"
+    )
     if auth_method not in get_args(AuthMethod):
         raise ConfigurationError(
             f"{where}: token_endpoint_auth_method must be one of {get_args(AuthMethod)}."
+        )
+    if auth_method == "private_key_jwt" and modern.client_jwk is None:
+        raise ConfigurationError(
+            f"{where}: token_endpoint_auth_method 'private_key_jwt' needs 'client_jwk' (a "
+            "private JWK dict, or a PEM file path with 'client_jwk_kid')."
         )
     secret = merged.get("client_secret")
     factory = merged.get("client_secret_factory")
@@ -254,7 +334,7 @@ def resolve_provider(
             )
     if factory is not None and secret:
         factory = None  # a configured secret wins
-    if not secret and factory is None and (version == 1 or auth_method != "none"):
+    if not secret and factory is None and (version == 1 or auth_method not in _NO_SECRET):
         raise ConfigurationError(
             f"{where}: missing 'client_secret' (or set token_endpoint_auth_method='none' "
             "for a public client)."
@@ -297,7 +377,182 @@ def resolve_provider(
         server_metadata_url=merged.get("server_metadata_url") or None,
         issuer=merged.get("issuer") or None,
         end_session_url=merged.get("end_session_url") or None,
+        api_base_url=merged.get("api_base_url") or None,
+        update_token=check_update_token(where, merged.get("update_token")),
+        client_jwk=modern.client_jwk,
+        par=modern.par,
+        dpop_key=modern.dpop_key,
+        dpop_key_configured=modern.dpop_key_configured,
+        request_object=modern.request_object,
+        security_profile=modern.security_profile,
     )
+
+
+def _missing_endpoint(
+    where: str, name: str, key: str, settings: Mapping[str, Any], presets: Mapping[str, Any]
+) -> str:
+    """Say which endpoint is missing, and (for an unknown name) the nearest preset."""
+    text = f"{where}: missing {key!r}."
+    if key == "token_url":
+        text += " (Authlib's 'access_token_url' is accepted too.)"
+    if "preset" in settings or name in presets:
+        return text
+    close = difflib.get_close_matches(name, sorted(presets), n=1, cutoff=0.8)
+    hint = f"did you mean preset {close[0]!r}? Or " if close else ""
+    return (
+        f"{text} {name!r} is no known preset, so its endpoints must be configured: "
+        f"{hint}set 'preset' to a preset's name (listed in the docs' Providers page)."
+    )
+
+
+@dataclass(frozen=True)
+class _Modern:
+    """The issue-13 settings, checked: keys loaded, the DPoP key made."""
+
+    client_jwk: Any = None
+    par: bool | None = None
+    dpop_key: DPoPKey | None = None
+    dpop_key_configured: bool = False
+    request_object: bool = False
+    security_profile: SecurityProfile | None = None
+
+
+def _modern_settings(where: str, version: int, merged: dict[str, Any]) -> _Modern:
+    """Check client_jwk, par, dpop, dpop_key, request_object and security_profile.
+
+    With ``security_profile="fapi2"``, what FAPI 2.0 needs and the settings leave
+    unset is switched on (PAR, DPoP unless mTLS, private_key_jwt when a key is
+    given); a setting that contradicts it raises.
+    """
+    keys = ("client_jwk", "par", "dpop", "dpop_key", "request_object", "security_profile")
+    if version == 1:
+        for key in keys:
+            if merged.get(key):
+                raise ConfigurationError(f"{where}: {key!r} is for OAuth 2 providers only.")
+        return _Modern()
+    for key in ("par", "dpop", "request_object"):
+        if merged.get(key) is not None and not isinstance(merged[key], bool):
+            raise ConfigurationError(f"{where}: {key!r} must be True or False.")
+    profile = merged.get("security_profile")
+    if profile is not None and profile not in get_args(SecurityProfile):
+        raise ConfigurationError(
+            f"{where}: security_profile must be 'fapi2' or None, not {profile!r} (the "
+            "userinfo mapping is 'profile')."
+        )
+    client_jwk = _client_jwk(where, merged)
+    if profile == "fapi2":
+        _apply_fapi2_defaults(merged, client_jwk)
+    dpop_setting = merged.get("dpop_key")
+    if merged.get("dpop") is False and dpop_setting is not None:
+        raise ConfigurationError(f"{where}: dpop_key is set but dpop is False.")
+    dpop_key = None
+    if merged.get("dpop") or dpop_setting is not None:
+        dpop_key = _dpop_key(where, dpop_setting)
+    request_object = bool(merged.get("request_object"))
+    if request_object and client_jwk is None:
+        raise ConfigurationError(
+            f"{where}: request_object=True signs the authorization request with the "
+            "client's private key: set 'client_jwk'."
+        )
+    if profile == "fapi2":
+        _check_fapi2(where, merged, client_jwk)
+    return _Modern(
+        client_jwk=client_jwk,
+        par=merged.get("par"),
+        dpop_key=dpop_key,
+        dpop_key_configured=dpop_setting is not None,
+        request_object=request_object,
+        security_profile=profile,
+    )
+
+
+def _client_jwk(where: str, merged: Mapping[str, Any]) -> Any:
+    """The private key of ``client_jwk``: a JWK dict, or a PEM path with ``client_jwk_kid``."""
+    value = merged.get("client_jwk")
+    if value is None:
+        if merged.get("client_jwk_kid"):
+            raise ConfigurationError(f"{where}: client_jwk_kid is set but client_jwk is not.")
+        return None
+    source: Any
+    if isinstance(value, str):
+        kid = merged.get("client_jwk_kid")
+        if not kid or not isinstance(kid, str):
+            raise ConfigurationError(
+                f"{where}: client_jwk is a PEM file path: set 'client_jwk_kid' (the key id "
+                "registered with the provider) too."
+            )
+        source = (value, kid)
+    elif isinstance(value, Mapping):
+        source = dict(value)
+    else:
+        raise ConfigurationError(f"{where}: client_jwk must be a JWK dict or a PEM file path.")
+    try:
+        from ..client.jose_keys import load_private_key
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"{where}: client_jwk needs joserfc; install the jose extra."
+        ) from exc
+    try:
+        key = load_private_key(source)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: client_jwk: {exc}") from exc
+    if key.key_type == "oct":
+        raise ConfigurationError(
+            f"{where}: client_jwk must be an asymmetric private key (EC, RSA or OKP); "
+            "client_secret_jwt signs with 'client_secret' instead."
+        )
+    return key
+
+
+def _dpop_key(where: str, jwk: Any) -> DPoPKey:
+    """The provider's DPoP key: ``dpop_key``, or a new ES256 one."""
+    if jwk is not None and not isinstance(jwk, Mapping):
+        raise ConfigurationError(f"{where}: dpop_key must be a private JWK dict.")
+    try:
+        from ..client.dpop import DPoPKey
+    except ImportError as exc:
+        raise ConfigurationError(f"{where}: dpop needs joserfc; install the jose extra.") from exc
+    try:
+        return DPoPKey(dict(jwk) if jwk is not None else None)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{where}: dpop_key: {exc}") from exc
+
+
+def _apply_fapi2_defaults(merged: dict[str, Any], client_jwk: Any) -> None:
+    """Switch on what FAPI 2.0 needs and the settings leave unset."""
+    if merged.get("par") is None:
+        merged["par"] = True
+    method = merged.get("token_endpoint_auth_method")
+    if method is None and client_jwk is not None:
+        merged["token_endpoint_auth_method"] = method = "private_key_jwt"
+    if merged.get("dpop") is None and method != "tls_client_auth":
+        merged["dpop"] = True
+
+
+def _check_fapi2(where: str, merged: Mapping[str, Any], client_jwk: Any) -> None:
+    """FAPI 2.0's demands (``client.fapi2``), as a ConfigurationError naming the key."""
+    from ..client.fapi2 import check_fapi2_settings
+    from ..client.jose_keys import algorithm_for
+    from ..errors import FAPI2ProfileError
+
+    pkce = merged.get("pkce", "S256")
+    view: dict[str, Any] = {
+        "par": merged.get("par"),
+        "pkce": pkce,
+        "token_endpoint_auth_method": merged.get("token_endpoint_auth_method"),
+        "dpop": merged.get("dpop") or merged.get("dpop_key") is not None,
+        "dpop_key": merged.get("dpop_key"),
+        # The loaded key's algorithm, so a PEM file's is checked too.
+        "client_jwk": None if client_jwk is None else {"alg": algorithm_for(client_jwk)},
+    }
+    if view["client_jwk"] is not None and isinstance(merged.get("client_jwk"), Mapping):
+        alg = merged["client_jwk"].get("alg")
+        if alg is not None:
+            view["client_jwk"] = {"alg": alg}
+    try:
+        check_fapi2_settings(view)
+    except FAPI2ProfileError as exc:
+        raise FAPI2ProfileError(f"{where}: {exc} (security_profile 'fapi2')", key=exc.key) from exc
 
 
 def _check_issuer(where: str, merged: Mapping[str, Any]) -> None:
@@ -340,9 +595,9 @@ def _preset_for(
     if preset_name is None:
         return presets.get(name, ProviderSettings())
     if preset_name not in presets:
-        raise ConfigurationError(
-            f"{where}: unknown preset {preset_name!r}; known: {', '.join(sorted(presets))}."
-        )
+        close = difflib.get_close_matches(str(preset_name), sorted(presets), n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else " See the docs' Providers page."
+        raise ConfigurationError(f"{where}: unknown preset {preset_name!r}.{hint}")
     return presets[preset_name]
 
 

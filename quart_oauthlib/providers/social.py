@@ -12,6 +12,7 @@ __all__ = ["PRESETS"]
 
 #: Instagram API with Instagram Login (professional accounts; Basic Display ended in 2024).
 INSTAGRAM: Final = ProviderSettings(
+    api_base_url="https://graph.instagram.com/",
     authorize_url="https://www.instagram.com/oauth/authorize",
     token_url="https://api.instagram.com/oauth/access_token",
     userinfo_url="https://graph.instagram.com/me?fields=user_id,username,name,profile_picture_url",
@@ -29,6 +30,7 @@ INSTAGRAM: Final = ProviderSettings(
 
 #: Reddit: ``duration=permanent`` asks for a refresh token.
 REDDIT: Final = ProviderSettings(
+    api_base_url="https://oauth.reddit.com/",
     authorize_url="https://www.reddit.com/api/v1/authorize",
     token_url="https://www.reddit.com/api/v1/access_token",
     revoke_url="https://www.reddit.com/api/v1/revoke_token",
@@ -41,6 +43,7 @@ REDDIT: Final = ProviderSettings(
 
 #: Tumblr (OAuth 1.0a). Users have no numeric id: the account name stands in.
 TUMBLR: Final = ProviderSettings(
+    api_base_url="https://api.tumblr.com/v2/",
     version=1,
     request_token_url="https://www.tumblr.com/oauth/request_token",
     authorize_url="https://www.tumblr.com/oauth/authorize",
@@ -52,6 +55,7 @@ TUMBLR: Final = ProviderSettings(
 #: VK (the classic OAuth endpoints). The API reads the token and version from the query;
 #: the e-mail comes only in the token answer.
 VK: Final = ProviderSettings(
+    api_base_url="https://api.vk.com/method/",
     authorize_url="https://oauth.vk.com/authorize",
     token_url="https://oauth.vk.com/access_token",
     userinfo_url="https://api.vk.com/method/users.get?fields=photo_200&v=5.199",
@@ -69,6 +73,7 @@ VK: Final = ProviderSettings(
 
 #: Sina Weibo. The token answer names the user (``uid``), which the userinfo URL uses.
 WEIBO: Final = ProviderSettings(
+    api_base_url="https://api.weibo.com/2/",
     authorize_url="https://api.weibo.com/oauth2/authorize",
     token_url="https://api.weibo.com/oauth2/access_token",
     userinfo_url="https://api.weibo.com/2/users/show.json?uid={uid}",
@@ -86,6 +91,7 @@ WEIBO: Final = ProviderSettings(
 )
 
 KAKAO: Final = ProviderSettings(
+    api_base_url="https://kapi.kakao.com/",
     authorize_url="https://kauth.kakao.com/oauth/authorize",
     token_url="https://kauth.kakao.com/oauth/token",
     userinfo_url="https://kapi.kakao.com/v2/user/me",
@@ -104,6 +110,7 @@ KAKAO: Final = ProviderSettings(
 
 #: Naver: scopes are chosen on the app, not in the request.
 NAVER: Final = ProviderSettings(
+    api_base_url="https://openapi.naver.com/",
     authorize_url="https://nid.naver.com/oauth2.0/authorize",
     token_url="https://nid.naver.com/oauth2.0/token",
     userinfo_url="https://openapi.naver.com/v1/nid/me",
@@ -120,6 +127,7 @@ NAVER: Final = ProviderSettings(
 
 #: LINE Login v2.1 (OpenID Connect). The e-mail is in the ID token, not in userinfo.
 LINE: Final = ProviderSettings(
+    api_base_url="https://api.line.me/",
     authorize_url="https://access.line.me/oauth2/v2.1/authorize",
     token_url="https://api.line.me/oauth2/v2.1/token",
     revoke_url="https://api.line.me/oauth2/v2.1/revoke",
@@ -129,6 +137,7 @@ LINE: Final = ProviderSettings(
 )
 
 PINTEREST: Final = ProviderSettings(
+    api_base_url="https://api.pinterest.com/v5/",
     authorize_url="https://www.pinterest.com/oauth/",
     token_url="https://api.pinterest.com/v5/oauth/token",
     userinfo_url="https://api.pinterest.com/v5/user_account",
@@ -144,6 +153,7 @@ PINTEREST: Final = ProviderSettings(
 
 #: Flickr (OAuth 1.0a); ``flickr.test.login`` names the user.
 FLICKR: Final = ProviderSettings(
+    api_base_url="https://api.flickr.com/services/",
     version=1,
     request_token_url="https://www.flickr.com/services/oauth/request_token",
     authorize_url="https://www.flickr.com/services/oauth/authorize",
@@ -155,6 +165,7 @@ FLICKR: Final = ProviderSettings(
 )
 
 VIMEO: Final = ProviderSettings(
+    api_base_url="https://api.vimeo.com/",
     authorize_url="https://api.vimeo.com/oauth/authorize",
     token_url="https://api.vimeo.com/oauth/access_token",
     userinfo_url="https://api.vimeo.com/me",

@@ -8,7 +8,15 @@ only when used: :mod:`.sqla` (``SQLTokenStore``, extras ``sqla``/``postgres``),
 
 from ._factory import store_from_url
 from ._lease import JSONCodec, LeaseTimeoutError, TokenCodec
-from .base import BaseTokenStore, FencedTokenStore, Lease, LockingTokenStore, Token, TokenStore
+from .base import (
+    BaseTokenStore,
+    FencedTokenStore,
+    Lease,
+    LockingTokenStore,
+    Token,
+    TokenStore,
+    UserFinder,
+)
 from .memory import MemoryTokenStore
 from .session import SessionTokenStore
 
@@ -24,5 +32,6 @@ __all__ = [
     "Token",
     "TokenCodec",
     "TokenStore",
+    "UserFinder",
     "store_from_url",
 ]

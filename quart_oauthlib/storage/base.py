@@ -13,6 +13,10 @@ refreshed token back only if nothing was written since the lease holder read
 it, so that a worker that lost its lease never overwrites a newer token. A
 store with only ``get``/``set``/``delete`` (or the older ``lock()`` of
 :class:`LockingTokenStore`) still gets one refresh per user in each process.
+
+A store may also find the user by the provider's account id (:class:`UserFinder`:
+the memory, SQL and Redis stores): back-channel logout names the account (its
+``sub``), and the tokens to delete are the ones of the user who linked it.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ __all__ = [
     "LockingTokenStore",
     "Token",
     "TokenStore",
+    "UserFinder",
+    "default_account_id",
     "store_lock",
 ]
 
@@ -82,6 +88,49 @@ class TokenStore(Protocol):
 
     async def delete(self, provider: str, user_id: str) -> None:
         """Forget the token for ``provider`` and ``user_id`` (no error when there is none)."""
+        ...
+
+
+def default_account_id(token: Mapping[str, Any]) -> str | None:
+    """The provider's id of the account, when the token answer carries one.
+
+    The first of ``account_id``, ``user_id``, ``sub`` and ``id`` that is a string
+    or a number. The extension adds ``sub`` (the ID token's) to an OpenID
+    login's token before storing it.
+    """
+    for key in ("account_id", "user_id", "sub", "id"):
+        value = token.get(key)
+        if isinstance(value, str | int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+@runtime_checkable
+class UserFinder(Protocol):
+    """An optional capability of a store: find a user by their account at a provider.
+
+    The store indexes each token by the provider's account id
+    (:func:`default_account_id`, or the store's ``account_id=`` function), written
+    and removed with the token. OpenID Connect back-channel logout needs it: the
+    provider names the account (``sub``), and the user's token for that provider is
+    then deleted with :meth:`TokenStore.delete`::
+
+        if isinstance(store, UserFinder):
+            user_id = await store.find_user(provider, claims["sub"])
+            if user_id is not None:
+                await store.delete(provider, user_id)
+
+    A token written without an account id (a refresh answer rarely repeats
+    ``sub``) keeps the account the user's previous token was indexed under.
+    """
+
+    async def find_user(self, provider: str, account_id: str) -> str | None:
+        """The id of the user whose ``provider`` token belongs to ``account_id``, or None.
+
+        Should several users have linked the same account, one of them: the memory
+        and Redis stores name the last to link it, the SQL store the one whose
+        token was written last.
+        """
         ...
 
 

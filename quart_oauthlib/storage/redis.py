@@ -14,6 +14,15 @@ check-and-set script (``EVAL``): only if the token key still holds the
 value the lease holder read, so a worker whose lease ran out never
 overwrites a newer token.
 
+Account index (:class:`~quart_oauthlib.storage.UserFinder`):
+``<prefix>:account:<provider>:<account_id>`` holds the user id, and
+``<prefix>:account-of:<provider>:<user_id>`` the name of that index key, so
+that a delete (or a new account) removes it. Both are written, with the
+token's TTL, by the same script as the token (``EVAL``, atomic), and removed
+with it. The script reaches the previous index key by name from the second
+key, which a single Redis server allows (Redis Cluster would need the keys in
+one hash slot).
+
 Needs the ``redis`` extra.
 """
 
@@ -21,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
 from typing import TYPE_CHECKING, Any, Final
 
@@ -34,7 +43,7 @@ from ._lease import (
     encode_row,
     hold_lease,
 )
-from .base import BaseTokenStore, Lease, Token, _no_lock
+from .base import BaseTokenStore, Lease, Token, _no_lock, default_account_id
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -59,13 +68,39 @@ end
 if redis.call('set', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
 return 0
 """
-#: The fenced write-back: replace (or delete, with no ARGV[2]) the token only if it is
-#: still the value read under the lease (ARGV[1]); ARGV[3] is the TTL in ms, or 0.
-_WRITE_IF_UNCHANGED: Final = """
-if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '' then redis.call('del', KEYS[1]); return 1 end
-if tonumber(ARGV[3]) > 0 then redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3])
-else redis.call('set', KEYS[1], ARGV[2]) end
+#: Every token write and delete, with its account index, in one step.
+#: KEYS[1] the token, KEYS[2] the user's account-of key. ARGV[1] '1' to write only if
+#: the token is still ARGV[2] (the fenced write-back), else '0'; ARGV[3] the new value,
+#: '' to delete; ARGV[4] the TTL in ms, or 0; ARGV[5] the user id; ARGV[6] the account
+#: index key of the new token, or '' when it names no account (the previous one holds).
+_WRITE: Final = """
+if ARGV[1] == '1' and redis.call('get', KEYS[1]) ~= ARGV[2] then return 0 end
+local old = redis.call('get', KEYS[2])
+local function unindex()
+  if old and redis.call('get', old) == ARGV[5] then redis.call('del', old) end
+end
+if ARGV[3] == '' then
+  unindex()
+  redis.call('del', KEYS[1], KEYS[2])
+  return 1
+end
+local index = old
+if ARGV[6] ~= '' then
+  if old ~= ARGV[6] then unindex() end
+  index = ARGV[6]
+elseif old and redis.call('get', old) ~= ARGV[5] then
+  index = false  -- another user linked the account since: it is theirs now
+  redis.call('del', KEYS[2])
+end
+local ms = tonumber(ARGV[4])
+local function put(key, value)
+  if ms > 0 then redis.call('set', key, value, 'PX', ms) else redis.call('set', key, value) end
+end
+put(KEYS[1], ARGV[3])
+if index then
+  put(index, ARGV[5])
+  put(KEYS[2], index)
+end
 return 1
 """
 
@@ -85,6 +120,8 @@ class RedisTokenStore(BaseTokenStore):
             does not say; None keeps such tokens without a TTL.
         lease_seconds: The refresh lease's life; None disables the lease.
         lease_wait: How long to wait for a busy lease (default: lease + 5 s).
+        account_id: Picks the provider's account id out of a token, for
+            :meth:`find_user`.
     """
 
     def __init__(
@@ -96,6 +133,7 @@ class RedisTokenStore(BaseTokenStore):
         refresh_token_ttl: float | None = DEFAULT_REFRESH_TOKEN_TTL,
         lease_seconds: float | None = DEFAULT_LEASE_SECONDS,
         lease_wait: float | None = None,
+        account_id: Callable[[Mapping[str, Any]], str | None] = default_account_id,
     ):
         try:
             import redis.asyncio  # noqa: F401 -- fail early, with the extra to install
@@ -110,6 +148,7 @@ class RedisTokenStore(BaseTokenStore):
         self.refresh_token_ttl = refresh_token_ttl
         self.lease_seconds = lease_seconds
         self.lease_wait = lease_wait if lease_wait is not None else (lease_seconds or 0) + 5
+        self._account_id = account_id
 
     def client(self) -> Redis:
         """The Redis client, made on first use."""
@@ -136,18 +175,52 @@ class RedisTokenStore(BaseTokenStore):
             return None
 
     async def set(self, provider: str, user_id: str, token: Mapping[str, Any]) -> None:
-        """Store ``token`` with a TTL that follows its refresh token's life."""
-        ttl = self.ttl(token)
-        key = self.key(provider, user_id)
-        if ttl is None:
-            await self.client().set(key, encode_row(self.codec, token, provider, user_id))
-        else:
-            data = encode_row(self.codec, token, provider, user_id)
-            await self.client().set(key, data, px=max(1, int(ttl * 1000)))
+        """Store ``token`` with a TTL that follows its refresh token's life, and index it."""
+        await self._write(provider, user_id, token, expected=None)
 
     async def delete(self, provider: str, user_id: str) -> None:
-        """Forget the token (no error when there is none)."""
-        await self.client().delete(self.key(provider, user_id))
+        """Forget the token and its account index (no error when there is none)."""
+        await self._write(provider, user_id, None, expected=None)
+
+    async def find_user(self, provider: str, account_id: str) -> str | None:
+        """The user whose ``provider`` token belongs to ``account_id``, or None."""
+        data = await self.client().get(self.account_key(provider, account_id))
+        if data is None:
+            return None
+        return data.decode() if isinstance(data, bytes) else str(data)
+
+    def account_key(self, provider: str, account_id: str) -> str:
+        """The key naming the user who linked ``account_id`` at ``provider``."""
+        return f"{self.prefix}:account:{provider}:{account_id}"
+
+    def account_of_key(self, provider: str, user_id: str) -> str:
+        """The key naming the account index key of ``user_id``'s ``provider`` token."""
+        return f"{self.prefix}:account-of:{provider}:{user_id}"
+
+    async def _write(
+        self,
+        provider: str,
+        user_id: str,
+        token: Mapping[str, Any] | None,
+        *,
+        expected: Any,
+    ) -> bool:
+        """Write or delete (``token`` None) the token and its index in one script.
+
+        With ``expected`` (the value read under a lease), only if the token is still it.
+        """
+        if token is None:
+            value, ms, index = "", 0, ""
+        else:
+            ttl = self.ttl(token)
+            value = encode_row(self.codec, token, provider, user_id)
+            ms = 0 if ttl is None else max(1, int(ttl * 1000))
+            account_id = self._account_id(token)
+            index = "" if account_id is None else self.account_key(provider, account_id)
+        fenced = ("1", expected) if expected is not None else ("0", "")
+        keys = (self.key(provider, user_id), self.account_of_key(provider, user_id))
+        args = (*fenced, value, ms, user_id, index)
+        return bool(await self.client().eval(_WRITE, 2, *keys, *args))
 
     def lock(self, provider: str, user_id: str) -> AbstractAsyncContextManager[None]:
         """The refresh lease of ``provider`` and ``user_id`` (``SET NX PX``)."""
@@ -199,14 +272,7 @@ class RedisTokenStore(BaseTokenStore):
         """Check-and-set (one script): write only if the value is still the one read."""
         if lease.seen is None:
             return False  # there was no token: nothing to replace
-        key = self.key(lease.provider, lease.user_id)
-        if token is None:
-            args: tuple[Any, ...] = (lease.seen, "", 0)
-        else:
-            ttl = self.ttl(token)
-            ms = 0 if ttl is None else max(1, int(ttl * 1000))
-            args = (lease.seen, encode_row(self.codec, token, lease.provider, lease.user_id), ms)
-        return bool(await self.client().eval(_WRITE_IF_UNCHANGED, 1, key, *args))
+        return await self._write(lease.provider, lease.user_id, token, expected=lease.seen)
 
     def ttl(self, token: Mapping[str, Any]) -> float | None:
         """Seconds to keep ``token``: its refresh token's life, else its access token's."""

@@ -61,6 +61,14 @@ class SessionTokenStore(BaseTokenStore):
 
     async def get(self, provider: str, user_id: str) -> Token | None:
         """The token stored in this session for ``provider`` and ``user_id``, or None."""
+        return self.get_now(provider, user_id)
+
+    def get_now(self, provider: str, user_id: str) -> Token | None:
+        """As :meth:`get`, without awaiting: the session cookie is already read.
+
+        ``oauth.<name>.token`` and ``.authorized`` use it to answer in a view
+        that loaded nothing.
+        """
         browser_session = session._get_current_object()  # type: ignore[attr-defined]  # LocalProxy
         entry = browser_session.get(SESSION_KEY, {}).get(provider)
         if not isinstance(entry, dict) or entry.get("u") != user_id:

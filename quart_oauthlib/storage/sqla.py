@@ -54,7 +54,7 @@ from ._lease import (
     encode_row,
     hold_lease,
 )
-from .base import BaseTokenStore, Lease, Token, _no_lock
+from .base import BaseTokenStore, Lease, Token, _no_lock, default_account_id
 
 if TYPE_CHECKING:
     from sqlalchemy import Table
@@ -65,15 +65,6 @@ __all__ = ["SQLTokenStore", "default_account_id"]
 log = logging.getLogger("quart_oauthlib")
 
 DEFAULT_URL = "sqlite+aiosqlite:///oauth_tokens.sqlite3"
-
-
-def default_account_id(token: Mapping[str, Any]) -> str | None:
-    """The provider's id of the account, when the token answer carries one."""
-    for key in ("account_id", "user_id", "sub", "id"):
-        value = token.get(key)
-        if isinstance(value, str | int) and not isinstance(value, bool):
-            return str(value)
-    return None
 
 
 class SQLTokenStore(BaseTokenStore):
@@ -219,13 +210,21 @@ class SQLTokenStore(BaseTokenStore):
     # -- more than TokenStore ------------------------------------------------
 
     async def find_user(self, provider: str, account_id: str) -> str | None:
-        """The user who linked the provider account ``account_id``, if any."""
+        """The user who linked the provider account ``account_id``, if any.
+
+        Should several users have linked it, the one whose token was written last.
+        """
         from sqlalchemy import select
 
         t = self.table
-        query = select(t.c.user_id).where(t.c.provider == provider, t.c.account_id == account_id)
+        query = (
+            select(t.c.user_id)
+            .where(t.c.provider == provider, t.c.account_id == account_id)
+            .order_by(t.c.updated_at.desc())
+            .limit(1)
+        )
         async with (await self.engine()).connect() as conn:
-            return (await conn.execute(query.limit(1))).scalar_one_or_none()
+            return (await conn.execute(query)).scalar_one_or_none()
 
     async def engine(self) -> AsyncEngine:
         """The engine, made on first use; the table is created then if asked."""
@@ -290,12 +289,15 @@ class SQLTokenStore(BaseTokenStore):
 
     def _row_values(self, token: Mapping[str, Any], provider: str, user_id: str) -> dict[str, Any]:
         expires_at = token.get("expires_at")
-        return {
+        values: dict[str, Any] = {
             "token": encode_row(self.codec, token, provider, user_id),
-            "account_id": self._account_id(token),
             "expires_at": float(expires_at) if isinstance(expires_at, int | float) else None,
             "updated_at": time.time(),
         }
+        # A refresh answer rarely repeats the account id: the row keeps the one it has.
+        if (account_id := self._account_id(token)) is not None:
+            values["account_id"] = account_id
+        return values
 
     def _upsert(
         self, engine: AsyncEngine, provider: str, user_id: str, values: dict[str, Any]

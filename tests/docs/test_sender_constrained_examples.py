@@ -146,3 +146,30 @@ async def test_backchannel_logout_example(tls: Any, monkeypatch: pytest.MonkeyPa
             assert (await example.on_backchannel_logout(http, token)).sub == "alice"
             with pytest.raises(LogoutTokenReplayError):
                 await example.on_backchannel_logout(http, token)
+
+
+async def test_fapi2_extension(peer: dict[str, Any], agent: UserAgent, tmp_path: Path) -> None:
+    from joserfc.jwk import ECKey
+    from yarl import URL
+
+    example = load_example("fapi2_extension.py")
+    jwk = keys()
+    dpop_key = ECKey.generate_key("P-256", private=True).as_dict(private=True)
+    app = example.create_app(
+        peer["issuer"] + "/.well-known/openid-configuration",
+        await keyed_client(peer, jwk, "fapi2"),
+        jwk,
+        dpop_key,
+        token_store=f"sqlite+aiosqlite:///{tmp_path}/tokens.sqlite3",
+        redirect_uri=REDIRECT_URI,
+    )
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        start = await client.get("/login/bank")
+        assert set(URL(start.headers["Location"]).query) == {"client_id", "request_uri"}
+        callback = await agent.authorize(start.headers["Location"], REDIRECT_URI)
+        back = await client.get(f"/login/bank/authorized?{URL(callback).raw_query_string}")
+        assert back.status_code == 302, await back.get_data(as_text=True)
+        me = await client.get("/me")
+        assert me.status_code == 200, await me.get_data(as_text=True)
+        assert (await me.get_json())["sub"] == "alice"

@@ -191,7 +191,7 @@ async def test_deny_at_consent_ends_on_the_friendly_error_page(
         assert not example.provider.store.access_tokens
 
         # Back, to the consent page: the provider says it was denied, and does not ask
-        # again (which, on Allow, ended on "this login was already completed").
+        # again (which, on Allow, ended on "this login was already answered").
         provider = str(example.provider_url)
         response = await page.go_back()
         assert response is not None

@@ -151,7 +151,7 @@ async def test_an_answer_after_a_refusal_says_the_sign_in_was_declined(app: Quar
     assert response.status_code == 400
     assert "You already declined this sign-in" in page
     assert "Dev Provider first answered this sign-in with &#39;access_denied&#39;." in page
-    assert "already completed" not in page
+    assert "already answered" not in page
     assert "late-code" not in page
     assert state not in page
 

@@ -70,7 +70,27 @@ async def test_replayed_state(app: Quart, tls: TLS, store: MemoryTokenStore) -> 
         await store.delete("corp", next(iter(store._tokens))[1])
         again = await client.get(back.path, query_string=dict(back.query))
     assert again.status_code == 400
-    assert "already completed" in await text(again)
+    assert "already answered" in await text(again)
+    assert len(store) == 0
+
+
+async def test_replayed_refused_state_is_not_called_completed(
+    app: Quart, store: MemoryTokenStore
+) -> None:
+    """A refused login's state is used up too; its replay says so without claiming a sign-in."""
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        start_login = await client.get("/login/corp")
+        state = URL(start_login.headers["Location"]).query["state"]
+        refusal = {"error": "access_denied", "state": state}
+        refused = await client.get("/login/corp/authorized", query_string=refusal)
+        assert refused.status_code == 403
+        late = {"code": "late-code", "state": state}  # the provider's answer, changed
+        again = await client.get("/login/corp/authorized", query_string=late)
+    page = await text(again)
+    assert again.status_code == 400
+    assert "already answered" in page
+    assert "completed" not in page
     assert len(store) == 0
 
 

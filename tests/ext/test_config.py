@@ -31,7 +31,10 @@ def init(providers: Any, oauth: QuartOAuth | None = None, **config: Any) -> Quar
     [
         ({"github": {"client_secret": "x"}}, r"OAUTH_PROVIDERS\['github'\]: missing 'client_id'"),
         ({"corp": GOOD}, r"\['corp'\]: missing 'authorize_url'. 'corp' is no known preset"),
-        ({"corp": {**GOOD, "preset": "gihub"}}, r"\['corp'\]: unknown preset 'gihub'; known:"),
+        (
+            {"corp": {**GOOD, "preset": "gihub"}},
+            r"\['corp'\]: unknown preset 'gihub'. Did you mean 'github'\?",
+        ),
         (
             {"corp": {**CORP, "token_url": "http://corp.example/token"}},
             r"\['corp'\]: token_url uses http://.*OAUTHLIB_INSECURE_TRANSPORT",

@@ -9,7 +9,7 @@ import time
 from aiohttp import web
 
 from quart_oauthlib import MemoryTokenStore, QuartOAuth
-from quart_oauthlib.extension.bound import LOGOUT_DEADLINE_SECONDS
+from quart_oauthlib.extension.forgetting import LOGOUT_DEADLINE_SECONDS
 from tests.ext.conftest import corp_settings, login, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS, serve

@@ -217,7 +217,7 @@ async def test_replayed_callback_is_refused(
         store._tokens.clear()
         again = await client.get("/login/corp/authorized", query_string=query)
     assert again.status_code == 400
-    assert "already completed" in html.unescape(await again.get_data(as_text=True))
+    assert "already answered" in html.unescape(await again.get_data(as_text=True))
     assert len(store) == 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import pytest
 from quart import Quart
@@ -136,6 +137,27 @@ async def test_a_new_flow_plugs_in_without_touching_the_views(
         assert out.status_code == 303
         assert len(flow.logged_out) == 1 and flow.logged_out[0] is not None
         assert (await client.get("/profile")).status_code == 302  # signed out
+
+
+async def test_authorize_redirect_runs_the_providers_flow(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    """An app's own login view (Authlib's authorize_redirect) starts the same Flow."""
+    app, oauth = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth())
+    state = get_state(app)
+    flow = MarkedFlow()  # takes no app_params keyword: an older Flow still works
+    state.providers["corp"] = Provider(state.provider("corp").settings, flow)
+
+    @app.route("/own-login")
+    async def own_login() -> Any:
+        return await oauth.corp.authorize_redirect()
+
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        started = await client.get("/own-login", query_string={"prompt": "none"})
+    query = URL(started.headers["Location"]).query
+    assert query["marked"] == "yes"
+    assert "prompt" not in query  # the app's own route: its query is not a login link's
 
 
 @pytest.mark.parametrize(

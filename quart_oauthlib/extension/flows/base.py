@@ -14,7 +14,7 @@ call, and what it needs of the app as a :class:`LoginContext` (the app's
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -105,11 +105,15 @@ class Flow(ABC):
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
         """Begin a login: the redirect to the provider and the record to keep.
 
         ``args`` is the login request's query; a flow takes what it allows from it
-        (OAuth 2: ``prompt``, ``max_age``, ``login_hint``...).
+        (OAuth 2: ``prompt``, ``max_age``, ``login_hint``...). ``app_params`` are
+        parameters the app itself chose (``authorize_redirect(audience=...)``),
+        used instead of ``args``; the keyword is only passed when there are some.
 
         Raises:
             CallbackError: The login cannot start (a bad parameter, the provider down).
@@ -134,6 +138,41 @@ class Flow(ABC):
 
         Also forget what else the login kept. Failures to revoke are logged, not raised.
         Nothing to do by default (OAuth 1 cannot revoke).
+        """
+        return None
+
+    async def refreshed(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        token: Token,
+        original: Mapping[str, Any] | None,
+    ) -> tuple[Token, Mapping[str, Any] | None]:
+        """Check a refreshed token; return the token to store and the claims to keep.
+
+        Runs inside the refresh coordinator's grant, before the token is written.
+        ``original`` holds the claims kept from the login. The claims returned
+        replace them (None: keep them). By default the token is stored as it came,
+        less any ID token: not an OpenID login, so there is nothing to check it against.
+
+        Raises:
+            TokenRefreshError: The refreshed token is unacceptable: the refresh
+                fails, and the stored token is kept.
+        """
+        return {key: value for key, value in token.items() if key != "id_token"}, None
+
+    async def validate_logout_token(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        raw: str,
+        is_new_jti: Callable[[str, float], bool | Awaitable[bool]],
+    ) -> Mapping[str, Any] | None:
+        """A back-channel logout token's claims, validated; None when the flow has none.
+
+        Raises:
+            LogoutTokenError: The token fails a check.
+            JWKSError: The provider's keys cannot be fetched.
         """
         return None
 

@@ -51,8 +51,13 @@ class OAuth1Flow(Flow):
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
-        """Get a request token; the URL to authorize it, and what to keep."""
+        """Get a request token; the URL to authorize it, and what to keep.
+
+        OAuth 1's authorization request takes no parameters: ``app_params`` must be empty.
+        """
         return await start(config, ctx, redirect_uri, next_url)
 
     async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:

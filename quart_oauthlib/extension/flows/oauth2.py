@@ -15,7 +15,12 @@ from quart import request
 from ...client._transport import basic_authorization
 from ...client.oauth2_session import OAuth2Session
 from ...client.oidc import check_authorization_response_issuer
-from ...errors import DeadlineExceededError, IssuerMismatchError, ProviderError
+from ...errors import (
+    DeadlineExceededError,
+    IssuerMismatchError,
+    ProviderError,
+    PushedAuthorizationError,
+)
 from ...providers.settings import ProviderConfig
 from ...storage.base import Token
 from ..flow_state import FlowRecord
@@ -23,6 +28,7 @@ from ..http_errors import (
     AuthorizationDeniedError,
     CallbackError,
     OpenIDVerificationError,
+    PushedAuthorizationFailedError,
     TokenExchangeError,
 )
 from .base import Flow, LoginContext, LoginResult, LoginStart
@@ -80,10 +86,33 @@ def _session(
         client_secret=config.current_client_secret(),  # Apple's is made per request
         pkce=config.pkce if verifier else None,
         session=http,
+        **client_options(config),
     )
     if config.compliance_fix is not None:
         config.compliance_fix(session)
     return session
+
+
+def client_options(config: ProviderConfig) -> dict[str, Any]:
+    """The ``OAuth2Session`` options of a provider's client authentication, DPoP and JAR.
+
+    Empty for a provider that needs none of them: its calls keep the long-standing
+    Basic / form-field credentials. Otherwise every call to the provider (token,
+    refresh, PAR, revocation, introspection) authenticates with
+    ``token_endpoint_auth_method``; assertions and request objects name the
+    discovered issuer as their ``aud``. The DPoP key is the provider's one key.
+    """
+    if not config.modern_client:
+        return {}
+    options: dict[str, Any] = {
+        "token_endpoint_auth_method": config.token_endpoint_auth_method,
+        "client_jwk": config.client_jwk,
+        "issuer": config.assertion_audience,
+        "request_object": config.request_object,
+    }
+    if config.dpop_key is not None:
+        options["dpop"] = config.dpop_key
+    return options
 
 
 class OAuth2Flow(Flow):
@@ -98,14 +127,27 @@ class OAuth2Flow(Flow):
         redirect_uri: str,
         next_url: str | None,
         args: Mapping[str, str],
+        *,
+        app_params: Mapping[str, str] | None = None,
     ) -> LoginStart:
         """The authorization URL, its state, and the record to keep until the callback.
 
-        The :data:`PER_LOGIN_PARAMS` found in ``args`` go over the provider's
-        ``authorize_params``.
+        The :data:`PER_LOGIN_PARAMS` found in ``args`` (or all of ``app_params``,
+        which the app chose itself) go over the provider's ``authorize_params``.
         """
-        per_login = checked_per_login(config, args)
-        return start(config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config))
+        if app_params is not None:
+            per_login = dict(app_params)  # the app's own choice, not a login link's
+        else:
+            per_login = checked_per_login(config, args)
+        return await start(
+            config,
+            ctx,
+            redirect_uri,
+            next_url,
+            per_login,
+            nonce=self._nonce(config),
+            from_link=app_params is None,
+        )
 
     async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:
         """Check the callback and exchange its code."""
@@ -126,6 +168,10 @@ class OAuth2Flow(Flow):
         """An access token not expired yet, or one that can be refreshed."""
         if not token.get("access_token"):
             return False
+        bound_to = token.get("dpop_jkt")
+        key = config.dpop_key
+        if bound_to is not None and (key is None or bound_to != key.thumbprint):
+            return False  # bound to a key this app no longer holds: sign in again
         expires_at = token.get("expires_at")
         if not isinstance(expires_at, int | float) or expires_at > time.time():
             return True
@@ -209,7 +255,7 @@ def tightened(config: ProviderConfig, per_login: Mapping[str, str]) -> dict[str,
     return params
 
 
-def start(
+async def start(
     config: ProviderConfig,
     ctx: LoginContext,
     redirect_uri: str,
@@ -217,19 +263,27 @@ def start(
     per_login: Mapping[str, str] | None = None,
     *,
     nonce: str | None = None,
+    from_link: bool = True,
 ) -> LoginStart:
     """The authorization URL, its state, and the record to keep until the callback.
 
     ``per_login`` holds the :data:`PER_LOGIN_PARAMS` of this login, over the
-    provider's ``authorize_params``.
+    provider's ``authorize_params``; when they come from a login link
+    (``from_link``), they may only tighten the app's (see :func:`tightened`).
     """
-    session = _session(config, redirect_uri)
-    params = tightened(config, per_login or {})
+    session = _session(config, redirect_uri, http=ctx.http_session())
+    if from_link:
+        params = tightened(config, per_login or {})
+    else:
+        params = {**config.authorize_params, **(per_login or {})}
     max_age = _max_age(config, params.get("max_age"))
     acr = params.get("acr_values")
     if nonce is not None:
         params["nonce"] = nonce
-    url, flow_state = session.authorization_url(config.authorize_url, **params)
+    if config.uses_par:
+        url, flow_state = await push(config, session, params)
+    else:
+        url, flow_state = session.authorization_url(config.authorize_url, **params)
     record = FlowRecord(
         provider=config.name,
         expires_at=time.time() + ctx.flows.timeout,
@@ -241,6 +295,44 @@ def start(
         acr_values=tuple(str(acr).split()) if acr else None,
     )
     return LoginStart(url, flow_state, record)
+
+
+async def push(
+    config: ProviderConfig, session: OAuth2Session, params: Mapping[str, str]
+) -> tuple[str, str]:
+    """Push the authorization request (RFC 9126): the redirect carries client_id and request_uri.
+
+    Raises:
+        CallbackError: The provider has no PAR endpoint, or refused or failed the push.
+    """
+    endpoint = config.metadata.pushed_authorization_request_endpoint if config.metadata else None
+    if not endpoint:
+        raise PushedAuthorizationFailedError(
+            f"{config.name!r} is set to push authorization requests (par=True), but its "
+            "metadata names no pushed_authorization_request_endpoint.",
+            provider=config.name,
+            code=500,
+        )
+    try:
+        extra: dict[str, Any] = dict(params)
+        return await session.push_authorization_request(endpoint, config.authorize_url, **extra)
+    except PushedAuthorizationError as exc:
+        # 400/401: our request or credentials (a setting to fix); 429 and 5xx: busy.
+        detail = f" ({exc.error}: {_clip(exc.description)})" if exc.error else ""
+        raise PushedAuthorizationFailedError(
+            f"{config.name!r} refused the pushed authorization request, status "
+            f"{exc.status}{detail}. Check this client's registration and "
+            "token_endpoint_auth_method; nothing was stored.",
+            provider=config.name,
+            code=503 if exc.status == 429 or (exc.status or 0) >= 500 else 502,
+        ) from exc
+    except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
+        raise PushedAuthorizationFailedError(
+            f"The pushed authorization request to {config.name!r} failed "
+            f"({type(exc).__name__}); try again later.",
+            provider=config.name,
+            code=502,
+        ) from exc
 
 
 def _max_age(config: ProviderConfig, value: str | None) -> int | None:
@@ -342,6 +434,11 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
             provider=config.name,
             code=502,
         ) from exc
+    if config.dpop_key is not None:
+        # The session checked token_type=DPoP; the stored token names the key it is
+        # bound to, so that a token bound to another key (a changed dpop_key) is
+        # known unusable rather than refused by the API.
+        token = {**token, "dpop_jkt": config.dpop_key.thumbprint}
     return token, record
 
 
@@ -375,7 +472,10 @@ async def revoke_token(config: ProviderConfig, http: aiohttp.ClientSession, toke
     """Revoke ``token`` at the provider (RFC 7009); failures are logged, not raised."""
     if not config.revoke_url:
         return
-    # Both at once: the caller bounds the whole logout (see bound.forget_token).
+    if config.modern_client:
+        await _revoke_with_client_auth(config, http, token)
+        return
+    # Both at once: the caller bounds the whole logout (see forgetting.forget_token).
     await asyncio.gather(
         *(
             _revoke_one(config, http, hint, str(token[hint]))
@@ -413,3 +513,28 @@ async def _revoke_one(
                 )
     except (aiohttp.ClientError, TimeoutError) as exc:
         log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
+
+
+async def _revoke_with_client_auth(
+    config: ProviderConfig, http: aiohttp.ClientSession, token: Token
+) -> None:
+    """Revoke through ``OAuth2Session`` (its client authentication: assertions, mTLS...)."""
+    assert config.revoke_url is not None  # noqa: S101 -- checked by the caller
+    session = OAuth2Session(
+        config.client_id,
+        client_secret=config.current_client_secret(),
+        session=http,
+        **client_options(config),
+    )
+    revoke_url = config.revoke_url
+
+    async def one(hint: str, value: str) -> None:
+        try:
+            await session.revoke_token(revoke_url, value, token_type_hint=hint)
+        except (OAuth2Error, ProviderError, aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
+
+    # Both at once, as without client authentication.
+    await asyncio.gather(
+        *(one(h, str(token[h])) for h in ("refresh_token", "access_token") if token.get(h))
+    )

@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
@@ -37,6 +37,7 @@ from ...errors import (
     IDTokenError,
     JWKSError,
     TokenNotFoundError,
+    TokenRefreshError,
     UserInfoError,
     UserInfoMismatchError,
 )
@@ -120,6 +121,94 @@ class OpenIDFlow(OAuth2Flow):
         finally:
             forget(config.name)
 
+    async def refreshed(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        token: Token,
+        original: Mapping[str, Any] | None,
+    ) -> tuple[Token, Mapping[str, Any] | None]:
+        """Validate a refresh answer's ID token (OIDC Core §12.2), never drop it unchecked.
+
+        Same ``iss`` and ``sub`` as the login, ``aud``, signature, times, and the
+        login's ``nonce`` if it carries one. Its claims replace the kept ones; the
+        raw ID token is not stored.
+
+        Raises:
+            TokenRefreshError: It fails a check (the refresh fails; the old token is kept).
+        """
+        raw = token.get("id_token")
+        kept = {key: value for key, value in token.items() if key != "id_token"}
+        if raw is None or not config.openid:
+            return kept, None
+        name = config.name
+        if not isinstance(raw, str) or not raw:
+            raise TokenRefreshError(f"The refresh answer of {name!r} has an unusable ID token.")
+        access_token = token.get("access_token")
+        try:
+            from ...client.oidc.refresh import validate_refreshed_id_token
+
+            validator = self._validator_for(config, raw)
+            if original is None and isinstance(token.get("sub"), str):
+                # No claims kept in this browser: the account the stored token names.
+                original = {"iss": validator.issuer, "sub": token["sub"]}
+            claims = await validate_refreshed_id_token(
+                validator,
+                http,
+                raw,
+                original=original or {},
+                access_token=access_token if isinstance(access_token, str) else None,
+            )
+        except IDTokenError as exc:
+            raise TokenRefreshError(
+                f"The ID token of the {name!r} refresh was refused: {exc}",
+                error="invalid_id_token",
+            ) from exc
+        except (JWKSError, DeadlineExceededError, OpenIDProviderError) as exc:
+            raise TokenRefreshError(
+                f"The ID token of the {name!r} refresh could not be checked "
+                f"({type(exc).__name__}).",
+                error="jwks_unavailable",
+            ) from exc
+        kept.setdefault("sub", claims["sub"])
+        return kept, dict(claims)
+
+    async def validate_logout_token(
+        self,
+        config: ProviderConfig,
+        http: aiohttp.ClientSession,
+        raw: str,
+        is_new_jti: Callable[[str, float], bool | Awaitable[bool]],
+    ) -> Mapping[str, Any] | None:
+        """Validate a back-channel logout token with the provider's keys (§2.6)."""
+        if not config.openid or config.metadata is None:
+            return None
+        from ...client.oidc.logout_token import validate_logout_token
+
+        self._validator_for_metadata(config)
+        if self._jwks is None:
+            from ...client.oidc import JWKSCache
+
+            self._jwks = JWKSCache(config.metadata.require("jwks_uri"), clock=lambda: _monotonic())
+        return await validate_logout_token(
+            http,
+            raw,
+            issuer=config.metadata.issuer,
+            client_id=config.client_id,
+            jwks=self._jwks,
+            is_new_jti=is_new_jti,
+        )
+
+    def _validator_for_metadata(self, config: ProviderConfig) -> None:
+        """Forget the keys cache when the metadata changed (a new ``jwks_uri``, maybe)."""
+        metadata = config.metadata
+        if self._validated_for is not metadata:
+            if self._jwks is not None and metadata is not None:
+                if self._jwks.jwks_uri != metadata.jwks_uri:
+                    self._jwks = None
+            self._validator = None
+            self._validated_for = metadata
+
     def end_session_url(self, config: ProviderConfig, target: str) -> str | None:
         """RP-initiated logout, when the provider has an ``end_session_endpoint``."""
         return end_session_redirect(config, target)
@@ -193,7 +282,10 @@ class OpenIDFlow(OAuth2Flow):
             )
         info = None
         if config.userinfo_url:
-            client = OAuth2Session(config.client_id, token=token, session=http)
+            # A resource call: only the DPoP key matters (no client authentication).
+            client = OAuth2Session(
+                config.client_id, token=token, session=http, dpop=config.dpop_key
+            )
             info = await _userinfo(name, client, config.userinfo_url, id_token)
         return Identity(claims=dict(id_token), userinfo=info)
 
@@ -201,11 +293,7 @@ class OpenIDFlow(OAuth2Flow):
         """The validator for ``raw``: kept while the metadata stays the same."""
         metadata = config.metadata
         assert metadata is not None  # noqa: S101 -- only OpenID configs get here
-        if self._validated_for is not metadata:  # (re-)discovered: new keys URL, maybe
-            if self._jwks is not None and self._jwks.jwks_uri != metadata.jwks_uri:
-                self._jwks = None
-            self._validator = None
-            self._validated_for = metadata
+        self._validator_for_metadata(config)  # (re-)discovered: new keys URL, maybe
         per_token = token_issuer(metadata, raw)
         if self._validator is not None and per_token is metadata:
             return self._validator

@@ -12,7 +12,15 @@ from typing import Any, Final, Protocol
 
 from quart import session
 
-__all__ = ["CLAIMS_KEY", "KEPT_CLAIMS", "forget", "remember", "stored_claims"]
+__all__ = [
+    "CLAIMS_KEY",
+    "KEPT_CLAIMS",
+    "forget",
+    "login_claims",
+    "remember",
+    "replace_claims",
+    "stored_claims",
+]
 
 #: The session key of the verified ID token claims kept per provider.
 CLAIMS_KEY: Final = "_oauth_oidc"
@@ -29,6 +37,7 @@ KEPT_CLAIMS: Final = (
     "email_verified",
     "name",
     "preferred_username",
+    "sid",  # the provider's session, named by back-channel logout tokens
 )
 _MAX_CLAIM_CHARS: Final = 200
 
@@ -44,7 +53,11 @@ async def remember(users: _Users, name: str, claims: Mapping[str, Any]) -> None:
     user = await users.user_id(create=True)
     kept = {k: claims[k] for k in KEPT_CLAIMS if k in claims and _small(claims[k])}
     entries = dict(session.get(CLAIMS_KEY) or {})
-    entries[name] = {"u": user, "c": kept}
+    entry: dict[str, Any] = {"u": user, "c": kept}
+    nonce = claims.get("nonce")
+    if isinstance(nonce, str) and _small(nonce):
+        entry["n"] = nonce  # a refreshed ID token's nonce must be this one (OIDC Core §12.2)
+    entries[name] = entry
     session[CLAIMS_KEY] = entries
 
 
@@ -56,6 +69,24 @@ async def stored_claims(users: _Users, name: str) -> dict[str, Any] | None:
         return None
     claims = entry.get("c")
     return dict(claims) if isinstance(claims, dict) else None
+
+
+async def login_claims(users: _Users, name: str) -> dict[str, Any] | None:
+    """The kept claims with the login's ``nonce``: what a refreshed ID token must match."""
+    claims = await stored_claims(users, name)
+    if claims is None:
+        return None
+    nonce = (session.get(CLAIMS_KEY) or {}).get(name, {}).get("n")
+    if isinstance(nonce, str):
+        claims["nonce"] = nonce
+    return claims
+
+
+async def replace_claims(users: _Users, name: str, claims: Mapping[str, Any]) -> None:
+    """Keep the claims of a validated refreshed ID token, when this browser keeps claims."""
+    kept = await login_claims(users, name)
+    if kept is not None:
+        await remember(users, name, {**claims, "nonce": kept.get("nonce")})
 
 
 def forget(name: str) -> None:
