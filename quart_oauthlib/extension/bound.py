@@ -89,8 +89,9 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             config.compliance_fix(self)
 
     def __repr__(self) -> str:
-        held = "a token" if self.token else "no token"
-        return f"<{type(self).__name__} {self.provider!r} holding {held}>"
+        # Says nothing of the token (not even whether there is one: reading it may need I/O).
+        loaded = "read" if self._loaded else "not read yet"
+        return f"<{type(self).__name__} {self.provider!r}, token {loaded}>"
 
     def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
         """As ``OAuth2Session.request``, with a relative ``url`` resolved against
@@ -360,8 +361,9 @@ class BoundOAuth1Session(TokenGuard, AuthlibMethods, OAuth1Session):
         return super().request(method, api_url(self.provider, self._api_base, url), **kwargs)
 
     def __repr__(self) -> str:
-        held = "a token" if self.authorized else "no token"
-        return f"<{type(self).__name__} {self.provider!r} holding {held}>"
+        # Says nothing of the token (not even whether there is one: reading it may need I/O).
+        loaded = "read" if self._loaded else "not read yet"
+        return f"<{type(self).__name__} {self.provider!r}, token {loaded}>"
 
     async def load_token(self) -> dict[str, str] | None:
         """Read the user's token from the store (once), and return it or None."""

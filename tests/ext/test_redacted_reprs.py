@@ -65,3 +65,13 @@ def test_login_records_and_results_hide_their_secrets() -> None:
     lease = Lease("corp", "browser:x", 30.0)
     for text in (repr(record), repr(result), repr(lease)):
         assert_hidden(text, "VERIFIER-x", "NONCE-x", "RTS-x", "AT-secret", "RT-secret")
+
+
+async def test_a_bound_sessions_repr_never_needs_its_token(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    app, oauth = make_app(
+        tls, {"corp": corp_settings(provider)}, QuartOAuth(store=MemoryTokenStore())
+    )
+    async with app.test_app(), app.test_request_context("/"):
+        assert repr(oauth.corp) == "<BoundOAuth2Session 'corp', token not read yet>"
