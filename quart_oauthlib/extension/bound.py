@@ -82,6 +82,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         self._source = provider
         self._loaded = False
         self._api_base = config.api_base_url
+        self._refresh_on_invalid_token = config.refresh_on_invalid_token
         self._guarded = True  # .token/.authorized raise until the token is known
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = provider.needs_discovery
@@ -105,7 +106,8 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         refresh coordinator and the request sent again, where there is a refresh
         token; otherwise the token is dropped and :class:`ReauthorizationRequiredError`
         raised, which sends the user to log in again (a JSON client gets a 401).
-        A request whose body cannot be sent twice (a stream) is not retried.
+        A request whose body cannot be sent twice (a stream) is not retried; the
+        provider setting ``refresh_on_invalid_token=False`` turns this off.
         """
         url = api_url(self.provider, self._api_base, url)
         if "token" in kwargs:
@@ -113,7 +115,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         send = functools.partial(super().request, method, url, *args, **kwargs)
         data = args[0] if args else kwargs.get("data")
         withhold = kwargs.get("withhold_token", args[2] if len(args) > 2 else False)
-        if withhold or not _replayable(data):
+        if withhold or not self._refresh_on_invalid_token or not _replayable(data):
             return send()
         return _DeadTokenRetry(self, send)
 

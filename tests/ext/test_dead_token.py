@@ -134,3 +134,24 @@ async def test_require_pages_survive_a_restart_and_a_key_rotation(
         again = await oidc_support.login(client, oidc)  # the next login works at once
         assert again.status_code == 302, await again.get_data(as_text=True)
         assert (await client.get("/me")).status_code == 200
+
+
+async def test_the_retry_can_be_turned_off_per_provider(tls: TLS, provider: OAuth2Provider) -> None:
+    store = MemoryTokenStore()
+    settings = corp_settings(provider, refresh_on_invalid_token=False)
+    app, _ = make_app(tls, {"corp": settings}, QuartOAuth(store=store))
+    async with app.test_app() as test_app:
+        client = test_app.test_client()
+        await login(client, tls)
+        provider.store.access_tokens.clear()
+        body = await (await client.get("/profile")).get_json()
+    assert body["status"] == 401  # the app's to handle, as before
+    assert provider.grant_counts["refresh_token"] == 0
+    assert len(store) == 1
+
+
+def test_the_setting_must_be_a_bool(tls: TLS, provider: OAuth2Provider) -> None:
+    from quart_oauthlib.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="refresh_on_invalid_token"):
+        make_app(tls, {"corp": corp_settings(provider, refresh_on_invalid_token="no")})
