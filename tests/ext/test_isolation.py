@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +12,8 @@ from quart import jsonify
 from yarl import URL
 
 from quart_oauthlib import MemoryTokenStore, QuartOAuth
+from quart_oauthlib.storage.base import TokenStore
+from quart_oauthlib.storage.sqla import SQLTokenStore
 from tests.ext.conftest import corp_settings, follow_provider, make_app
 from tests.fake_provider.oauth2 import OAuth2Provider
 from tests.fake_provider.serving import TLS, serve
@@ -65,11 +68,24 @@ async def test_one_users_api_cookie_never_rides_on_anothers_call(
     assert seen["cookie"] is None
 
 
+@pytest.mark.parametrize("kind", ["memory", "sql"])
 async def test_a_planted_browser_id_gives_the_attacker_nothing(
-    tls: TLS, provider: OAuth2Provider
+    tls: TLS, provider: OAuth2Provider, tmp_path: Path, kind: str
 ) -> None:
-    store = MemoryTokenStore()
+    store: TokenStore = (
+        MemoryTokenStore()
+        if kind == "memory"
+        else SQLTokenStore(f"sqlite+aiosqlite:///{tmp_path}/tokens.sqlite3")
+    )
     app, _ = make_app(tls, {"corp": corp_settings(provider)}, QuartOAuth(store=store))
+    try:
+        await planted_id_scenario(app, tls, store)
+    finally:
+        if isinstance(store, SQLTokenStore):
+            await store.close()
+
+
+async def planted_id_scenario(app: Any, tls: TLS, store: TokenStore) -> None:
     async with app.test_app() as test_app:
         attacker, victim = test_app.test_client(), test_app.test_client()
         await sign_in(attacker, tls, "mallory")
@@ -88,7 +104,7 @@ async def test_a_planted_browser_id_gives_the_attacker_nothing(
     # The attacker's own token went with the planted id (a new login replaced it):
     # the attacker is sent to log in, never shown the victim's account.
     assert mine.status_code == 302
-    assert all(user != f"browser:{planted}" for _, user in store._tokens)
+    assert await store.get("corp", f"browser:{planted}") is None
 
 
 async def test_other_providers_tokens_move_with_the_user_and_logout_renews_the_id(
