@@ -44,6 +44,10 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
         """
         try:
             user = await oauth[name].profile()
+        except ReauthorizationRequiredError as e:
+            # The token was refused as invalid (RFC 6750), and could not be refreshed:
+            # the extension dropped it. Say so, rather than just redirect to the login.
+            raise TokenRejectedError(name, "the provider no longer accepts the access token") from e
         except ConfigurationError as e:
             # No userinfo endpoint, and no ID token claims kept from the sign-in.
             log.warning("No profile for %s: %s", name, e)
@@ -107,11 +111,15 @@ async def get_json(session: BoundSession, url: str, provider: str) -> Any:
     """
     headers = {"Accept": "application/json"}
     # No redirects: an API redirecting elsewhere must not get the token along.
-    async with session.get(url, headers=headers, allow_redirects=False) as response:
-        if response.status == 401:
-            raise TokenRejectedError(provider, "the provider no longer accepts the access token")
-        response.raise_for_status()
-        return await response.json()
+    rejected = TokenRejectedError(provider, "the provider no longer accepts the access token")
+    try:
+        async with session.get(url, headers=headers, allow_redirects=False) as response:
+            if response.status == 401:
+                raise rejected
+            response.raise_for_status()
+            return await response.json()
+    except ReauthorizationRequiredError as e:  # refused as invalid, and not refreshable
+        raise rejected from e
 
 
 def _can_refresh(session: BoundSession, token: dict[str, Any]) -> bool:
