@@ -88,7 +88,7 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
             provider=name,
             summary=TokenSummary.of(stored),
             can_refresh=_can_refresh(oauth[name], stored),
-            security=SignInSecurity.of(stored, pushed=oauth.provider(name).par),
+            security=SignInSecurity.of(stored, pushed=_pushes(name)),
         )
 
     @pages.post("/token/refresh")
@@ -131,7 +131,16 @@ async def get_json(session: BoundSession, url: str, provider: str) -> Any:
 async def _security(name: str) -> SignInSecurity:
     """How the user's sign-in with ``name`` was made, and how its token is held."""
     stored = await oauth[name].load_token() or {}
-    return SignInSecurity.of(stored, pushed=oauth.provider(name).par)
+    return SignInSecurity.of(stored, pushed=_pushes(name))
+
+
+def _pushes(name: str) -> bool | None:
+    """Whether sign-ins with ``name`` are pushed: its ``par`` setting, else None when its
+    discovered metadata may require it, else False (no metadata, no PAR endpoint)."""
+    config = oauth.provider(name)
+    if config.par is not None:
+        return config.par
+    return None if config.server_metadata_url else False
 
 
 def _can_refresh(session: BoundSession, token: dict[str, Any]) -> bool:
