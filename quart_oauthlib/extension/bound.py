@@ -121,7 +121,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
 
     async def _token_died(self) -> None:
         """The provider called the token invalid: refresh it once, or drop it."""
-        await self.load_token()
+        await self._prepare()
         token = self.token
         if token and token.get("refresh_token") and self.auto_refresh_url:
             # Forced, through the coordinator: concurrent requests that met the same
@@ -138,13 +138,11 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         )
 
     async def load_token(self) -> Token | None:
-        """Read the user's token from the store (once), and return it or None."""
-        if self._discover:
-            config = await self._source.resolve(self._app_state.http_session())
-            self._discover = False
-            self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
-            if self.client_authentication is not None:
-                self.issuer = config.assertion_audience  # the discovered issuer
+        """Read the user's token from the store (once), and return it or None.
+
+        Only the store is read: whether the user is signed in does not depend on
+        the provider being reachable (its metadata is fetched before a request).
+        """
         if not self._loaded:
             stored = await self._app_state.load_token(self.provider)
             self._loaded = True
@@ -152,16 +150,26 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
                 self.token = stored
         return self.token or None
 
+    async def _prepare(self) -> Token | None:
+        """The token, with the provider's discovered endpoints known (to send or refresh)."""
+        if self._discover:
+            config = await self._source.resolve(self._app_state.http_session())
+            self._discover = False
+            self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
+            if self.client_authentication is not None:
+                self.issuer = config.assertion_audience  # the discovered issuer
+        return await self.load_token()
+
     def _token_ready(self) -> bool:
         return self._loaded and not self._discover  # else _send loads it first
 
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
-        await self.load_token()  # every request verb not on the fast path ends here
+        await self._prepare()  # every request verb not on the fast path ends here
         return await super()._send(*args, **kwargs)
 
     def _adopt(self, token: Token | None) -> None:
         """Take the token this request already read from the store (see bound_session)."""
-        if not self._loaded and not self._discover:
+        if not self._loaded:
             self._loaded = True
             if token:
                 self.token = token
@@ -213,7 +221,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         self, *, client_id: str | None = None, client_secret: str | None = None
     ) -> None:
         """Refresh an expiring token once per user, even across concurrent requests."""
-        await self.load_token()
+        await self._prepare()
         if not self.token or not token_expired(self.token, self.refresh_margin):
             return
         await self._refresh_for_user(False, client_id, client_secret)
@@ -236,7 +244,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             TokenRefreshError: There is no refresh token, or the refresh failed
                 otherwise (the network, say); the stored token is kept.
         """
-        token = await self.load_token()
+        token = await self._prepare()
         if not token:
             raise TokenNotFoundError(f"The current user holds no {self.provider!r} token.")
         if not self.auto_refresh_url:
