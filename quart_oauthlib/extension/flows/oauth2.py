@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -365,12 +366,19 @@ def check_response_issuer(config: ProviderConfig, form: Mapping[str, str] | None
         OpenIDVerificationError: ``iss`` is wrong, repeated, or missing although
             the provider advertises it (a mix-up attack, or a misconfiguration).
     """
-    if config.metadata is None:
+    metadata = config.metadata
+    if metadata is None:
         return
-    try:
-        check_authorization_response_issuer(
-            config.metadata, form if form is not None else request.url
+    if (
+        config.security_profile == "fapi2"
+        and not metadata.authorization_response_iss_parameter_supported
+    ):
+        # FAPI 2.0 (§5.3.2.2): the client requires ``iss``, whatever the metadata says.
+        metadata = dataclasses.replace(
+            metadata, authorization_response_iss_parameter_supported=True
         )
+    try:
+        check_authorization_response_issuer(metadata, form if form is not None else request.url)
     except IssuerMismatchError as exc:
         raise OpenIDVerificationError(
             f"The answer did not come from {config.name!r}: {exc} Nothing was stored; "

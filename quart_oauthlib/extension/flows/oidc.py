@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 import aiohttp
 from quart import request
 
+from ...client.fapi2 import FAPI2_ALGORITHMS
 from ...client.oauth2_session import OAuth2Session
 from ...client.oidc import ProviderMetadata, fetch_userinfo
 from ...errors import (
@@ -315,6 +316,8 @@ class OpenIDFlow(OAuth2Flow):
                 client_id=config.client_id,
                 client_secret=config.client_secret,
                 jwks=self._jwks,
+                # FAPI 2.0 (§5.4): only PS256, ES256 or EdDSA, whatever the provider offers.
+                algorithms=FAPI2_ALGORITHMS if config.security_profile == "fapi2" else None,
             )
         except ConfigurationError as exc:
             raise OpenIDProviderError(
