@@ -69,6 +69,10 @@ def _banner(servers: Servers) -> str:
         lines.append(
             f"  Dev provider at {servers.provider_url}: DEVELOPMENT ONLY, any user name signs in."
         )
+        if servers.settings.dev_modern:
+            lines.append(
+                "  Dev login: pushed (PAR) with DPoP-bound tokens; EXAMPLE_DEV_MODERN=0 for Bearer."
+            )
     for name in servers.settings.providers:
         if name != "dev":
             lines.append(f"  {name}: register the callback URL {app_url}/login/{name}/authorized")

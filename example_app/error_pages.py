@@ -102,12 +102,26 @@ def advice_for(error: CallbackError, refused_as: str | None = None) -> Advice:
         )
     if isinstance(error, FlowExpiredError):
         return Advice("The sign-in took too long", "Start it again; it only takes a moment.")
-    if isinstance(error, TokenExchangeError) and (error.code or 400) >= 500:
+    if _provider_unreachable(error):
         return Advice(
             "The provider could not be reached",
             "It may be down or restarting. Wait a moment and try again.",
         )
     return Advice("The sign-in did not complete", "Start it again from this page.")
+
+
+def _provider_unreachable(error: CallbackError) -> bool:
+    """Whether the sign-in failed because the provider could not be reached at all."""
+    if isinstance(error, TokenExchangeError) and (error.code or 400) >= 500:
+        return True
+    # A pushed login (PAR) calls the provider before the browser goes anywhere: its
+    # discovery or push may fail to connect, which the cause chain tells.
+    cause = error.__cause__
+    while cause is not None:
+        if isinstance(cause, aiohttp.ClientConnectionError | TimeoutError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 async def login_failed(error: CallbackError) -> ResponseReturnValue:

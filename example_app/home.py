@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from quart import Blueprint, current_app, render_template
 from quart.typing import ResponseReturnValue
+
+from quart_oauthlib import OpenIDProviderError
 
 from .extensions import oauth
 from .settings import LABELS
@@ -13,6 +16,8 @@ from .settings import LABELS
 __all__ = ["home"]
 
 home = Blueprint("home", __name__)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -33,9 +38,20 @@ async def index() -> ResponseReturnValue:
         ProviderCard(
             name=name,
             label=LABELS.get(name, name),
-            signed_in=await oauth[name].load_token() is not None,
+            signed_in=await _signed_in(name),
             has_api_demo=name in demos,
         )
         for name in current_app.config["OAUTH_PROVIDERS"]
     ]
     return await render_template("home.html", cards=cards)
+
+
+async def _signed_in(name: str) -> bool:
+    """Whether the user holds a token for ``name``."""
+    try:
+        return await oauth[name].load_token() is not None
+    except OpenIDProviderError as e:
+        # Loading the token first discovers the provider's endpoints; a provider that
+        # is down must not take the home page with it. Its sign-in button then shows why.
+        log.warning("%s cannot be used now: %s", name, e.error)
+        return False

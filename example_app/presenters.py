@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from quart_oauthlib import Profile
 
-__all__ = ["ProfileCard", "TokenSummary"]
+__all__ = ["ProfileCard", "SignInSecurity", "TokenSummary"]
 
 #: Token fields whose values are credentials: the token page never shows them.
 _SECRET_FIELDS = frozenset({"access_token", "refresh_token", "id_token", "oauth_token_secret"})
@@ -84,7 +84,7 @@ class TokenSummary:
             if isinstance(expires_at, int | float)
             else None
         )
-        known = {"token_type", "scope", "expires_at", "expires_in", *_SECRET_FIELDS}
+        known = {"token_type", "scope", "expires_at", "expires_in", "dpop_jkt", *_SECRET_FIELDS}
         return cls(
             token_type=str(token.get("token_type") or "Bearer"),
             scopes=scopes,
@@ -109,6 +109,44 @@ class TokenSummary:
         minutes, seconds = divmod(abs(left), 60)
         amount = f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
         return f"in {amount}" if left >= 0 else f"{amount} ago"
+
+
+@dataclass(frozen=True)
+class SignInSecurity:
+    """How the sign-in was made and how the token is held, for the provider pages.
+
+    Attributes:
+        token_type: ``"DPoP"`` for a token bound to the app's key (RFC 9449),
+            usually ``"Bearer"`` otherwise.
+        bound_key: The start of the bound key's SHA-256 thumbprint (RFC 7638),
+            or None for a token any holder can use.
+        pushed: Whether authorization requests are pushed (PAR, RFC 9126), so
+            that the browser's redirect carries only ``client_id`` and
+            ``request_uri``: the provider's ``par`` setting, None when it is
+            left to the provider's metadata.
+    """
+
+    token_type: str
+    bound_key: str | None
+    pushed: bool | None
+
+    #: Characters of the thumbprint shown: enough to tell keys apart by eye.
+    KEY_PREFIX_LENGTH = 12
+
+    @classmethod
+    def of(cls, token: Mapping[str, Any], *, pushed: bool | None) -> SignInSecurity:
+        """The security of ``token`` (as the extension stores it) and of the sign-in."""
+        jkt = token.get("dpop_jkt")
+        return cls(
+            token_type=str(token.get("token_type") or "Bearer"),
+            bound_key=jkt[: cls.KEY_PREFIX_LENGTH] if isinstance(jkt, str) and jkt else None,
+            pushed=pushed,
+        )
+
+    @property
+    def pushed_in_words(self) -> str:
+        """``"yes"``, ``"no"``, or ``"when the provider requires it"``."""
+        return {True: "yes", False: "no", None: "when the provider requires it"}[self.pushed]
 
 
 def _web_url(url: str | None) -> str | None:

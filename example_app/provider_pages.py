@@ -18,7 +18,7 @@ from quart_oauthlib.extension.bound import BoundOAuth2Session, BoundSession
 from .api_demos import ApiDemo
 from .error_pages import TokenRejectedError
 from .extensions import oauth
-from .presenters import ProfileCard, TokenSummary
+from .presenters import ProfileCard, SignInSecurity, TokenSummary
 
 __all__ = ["provider_pages"]
 
@@ -44,17 +44,32 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
         """
         try:
             user = await oauth[name].profile()
+        except ReauthorizationRequiredError as e:
+            # The token was refused as invalid (RFC 6750), and could not be refreshed:
+            # the extension dropped it. Say so, rather than just redirect to the login.
+            raise TokenRejectedError(name, "the provider no longer accepts the access token") from e
         except ConfigurationError as e:
             # No userinfo endpoint, and no ID token claims kept from the sign-in.
             log.warning("No profile for %s: %s", name, e)
-            return await render_template("profile.html", provider=name, card=None, reason=str(e))
+            return await render_template(
+                "profile.html",
+                provider=name,
+                card=None,
+                reason=str(e),
+                security=await _security(name),
+            )
         except UserInfoError as e:
             if e.status == 401:
                 raise TokenRejectedError(
                     name, "the provider no longer accepts the access token"
                 ) from e
             raise  # the "provider could not be reached" page
-        return await render_template("profile.html", provider=name, card=ProfileCard.of(user))
+        return await render_template(
+            "profile.html",
+            provider=name,
+            card=ProfileCard.of(user),
+            security=await _security(name),
+        )
 
     @pages.get("/api")
     @oauth.require(name)
@@ -63,7 +78,9 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
         if demo is None:
             abort(404)
         answer = await get_json(oauth[name], demo.url, name)
-        return await render_template("api.html", provider=name, demo=demo, answer=answer)
+        return await render_template(
+            "api.html", provider=name, demo=demo, answer=answer, security=await _security(name)
+        )
 
     @pages.get("/token")
     @oauth.require(name)
@@ -75,6 +92,7 @@ def provider_pages(name: str, demo: ApiDemo | None) -> Blueprint:
             provider=name,
             summary=TokenSummary.of(stored),
             can_refresh=_can_refresh(oauth[name], stored),
+            security=SignInSecurity.of(stored, pushed=_pushes(name)),
         )
 
     @pages.post("/token/refresh")
@@ -107,11 +125,30 @@ async def get_json(session: BoundSession, url: str, provider: str) -> Any:
     """
     headers = {"Accept": "application/json"}
     # No redirects: an API redirecting elsewhere must not get the token along.
-    async with session.get(url, headers=headers, allow_redirects=False) as response:
-        if response.status == 401:
-            raise TokenRejectedError(provider, "the provider no longer accepts the access token")
-        response.raise_for_status()
-        return await response.json()
+    rejected = TokenRejectedError(provider, "the provider no longer accepts the access token")
+    try:
+        async with session.get(url, headers=headers, allow_redirects=False) as response:
+            if response.status == 401:
+                raise rejected
+            response.raise_for_status()
+            return await response.json()
+    except ReauthorizationRequiredError as e:  # refused as invalid, and not refreshable
+        raise rejected from e
+
+
+async def _security(name: str) -> SignInSecurity:
+    """How the user's sign-in with ``name`` was made, and how its token is held."""
+    stored = await oauth[name].load_token() or {}
+    return SignInSecurity.of(stored, pushed=_pushes(name))
+
+
+def _pushes(name: str) -> bool | None:
+    """Whether sign-ins with ``name`` are pushed: its ``par`` setting, else None when its
+    discovered metadata may require it, else False (no metadata, no PAR endpoint)."""
+    config = oauth.provider(name)
+    if config.par is not None:
+        return config.par
+    return None if config.server_metadata_url else False
 
 
 def _can_refresh(session: BoundSession, token: dict[str, Any]) -> bool:

@@ -102,6 +102,10 @@ def build_servers(
             issuer=provider_url,
             clients=(dev_client(app_socket.getsockname()[1]),),
             access_token_lifetime=token_lifetime,
+            # The modern dev login meets a provider as strict as FAPI 2.0 ones:
+            # unpushed requests are refused, and every DPoP proof needs its nonce.
+            require_par=settings.dev_modern,
+            dpop_nonce=settings.dev_modern,
         )
         listeners.append(("dev-provider", create_dev_provider(provider_settings), provider_socket))
     return Servers(listeners, settings, app_url, provider_url)

@@ -12,8 +12,10 @@ Per-tenant presets have placeholders in their URLs (``{domain}``, ``{shop}``,
 settings are incomplete or wrong is left out with a warning naming what to set,
 so that the other providers, and the dev login, still work.
 
-``EXAMPLE_SECRET_KEY`` sets the session key (random by default). Variables
-already in the environment win over the ``.env`` file.
+``EXAMPLE_SECRET_KEY`` sets the session key (random by default).
+``EXAMPLE_DEV_MODERN=0`` makes the dev login a plain one (Bearer tokens, no PAR);
+by default it is pushed (PAR, RFC 9126) and its tokens are DPoP-bound (RFC 9449).
+Variables already in the environment win over the ``.env`` file.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "DEV_CLIENT_ID",
     "ExampleSettings",
     "dev_client",
+    "dev_modern_from_env",
     "dev_provider_settings",
     "placeholders_of",
     "providers_from_env",
@@ -90,11 +93,15 @@ class ExampleSettings:
         dev_provider_url: The development provider's base URL, when it is used.
         secret_key: Signs the session cookie, which holds the tokens. A random
             one by default, so that sign-ins end when the app restarts.
+        dev_modern: Whether the dev login is a modern one: pushed (PAR) and
+            with DPoP-bound tokens, against a dev provider that requires PAR and
+            demands DPoP nonces. ``EXAMPLE_DEV_MODERN=0`` turns it off.
     """
 
     providers: Mapping[str, Mapping[str, Any]]
     dev_provider_url: str | None = None
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    dev_modern: bool = True
 
     @classmethod
     def build(cls, env: Mapping[str, str], *, dev_provider_url: str | None) -> ExampleSettings:
@@ -104,8 +111,9 @@ class ExampleSettings:
             ConfigurationError: There is no provider at all to sign in with.
         """
         providers: dict[str, Mapping[str, Any]] = {}
+        dev_modern = dev_modern_from_env(env)
         if dev_provider_url is not None:
-            providers["dev"] = dev_provider_settings(dev_provider_url)
+            providers["dev"] = dev_provider_settings(dev_provider_url, modern=dev_modern)
         providers.update(providers_from_env(env))
         if not providers:
             raise ConfigurationError(
@@ -113,12 +121,21 @@ class ExampleSettings:
                 "credentials (GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, for instance)."
             )
         secret_key = env.get("EXAMPLE_SECRET_KEY") or secrets.token_urlsafe(32)
-        return cls(providers, dev_provider_url, secret_key)
+        return cls(providers, dev_provider_url, secret_key, dev_modern)
 
 
-def dev_provider_settings(issuer: str) -> dict[str, Any]:
-    """The ``OAUTH_PROVIDERS`` entry of the development provider at ``issuer``."""
-    return {
+def dev_modern_from_env(env: Mapping[str, str]) -> bool:
+    """``EXAMPLE_DEV_MODERN``: on unless it says ``0`` (or ``false``, ``no``, ``off``)."""
+    return env.get("EXAMPLE_DEV_MODERN", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def dev_provider_settings(issuer: str, *, modern: bool = True) -> dict[str, Any]:
+    """The ``OAUTH_PROVIDERS`` entry of the development provider at ``issuer``.
+
+    ``modern`` pushes the login (PAR) and binds the tokens to a DPoP key made
+    here, at start.
+    """
+    settings: dict[str, Any] = {
         "client_id": DEV_CLIENT_ID,
         "client_secret": DEV_CLIENT_SECRET,
         "authorize_url": f"{issuer}/authorize",
@@ -127,6 +144,31 @@ def dev_provider_settings(issuer: str) -> dict[str, Any]:
         "userinfo_url": f"{issuer}/userinfo",
         "scope": DEV_SCOPES,
     }
+    if modern:
+        settings.update(
+            # The PAR endpoint is only ever discovered; the ID token is then checked too.
+            server_metadata_url=f"{issuer}/.well-known/openid-configuration",
+            par=True,
+            dpop=True,
+            dpop_key=_new_dpop_jwk(),
+        )
+    return settings
+
+
+def _new_dpop_jwk() -> dict[str, Any]:
+    """A new private P-256 JWK (ES256) for the dev login's DPoP proofs.
+
+    The example is one process, and its sessions end when it restarts (the
+    session key is random), so a key made at start is enough. It is passed as
+    ``dpop_key`` rather than left for ``init_app`` to generate: then it counts as
+    configured, and a shared token store (which refuses generated keys, as other
+    workers could not use the tokens) would not stop the example from starting.
+    A real app with several workers loads one key from its secrets instead.
+    """
+    from joserfc.jwk import ECKey  # the example extra installs joserfc
+
+    jwk: dict[str, Any] = ECKey.generate_key("P-256", private=True).as_dict(private=True)
+    return jwk
 
 
 def dev_client(app_port: int) -> DevClient:

@@ -128,4 +128,6 @@ class DevStore:
         self.codes = {k: v for k, v in self.codes.items() if v.expires_at > now}
         self.access_tokens = {k: v for k, v in self.access_tokens.items() if v.expires_at > now}
         self.refresh_tokens = {k: v for k, v in self.refresh_tokens.items() if v.expires_at > now}
-        self.pushed = {k: v for k, v in self.pushed.items() if v.expires_at > now and not v.used}
+        # A spent pushed request is kept until it expires: the browser's Back button
+        # then shows how it was answered rather than an unknown request_uri.
+        self.pushed = {k: v for k, v in self.pushed.items() if v.expires_at > now}

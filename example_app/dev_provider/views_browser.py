@@ -189,7 +189,7 @@ async def _authorization_url() -> str:
     pushed = provider.store.pushed.get(request_uri)
     if (
         pushed is None
-        or pushed.used
+        or (pushed.used and not _answered_here(pushed.params))
         or pushed.expires_at <= time.time()
         or pushed.client_id != request.args.get("client_id")
     ):
@@ -213,20 +213,35 @@ async def _abort_with_error_page(error: str, detail: str) -> NoReturn:
 
 def _request_digest(oauth_request: OAuthlibRequest) -> str:
     """Names one authorization request: its client, redirect URI, state and PKCE challenge."""
-    # The challenge is required and fresh for every login, so even clients that send
-    # no state get one digest per login.
-    parts = (
+    return _digest_of(
         oauth_request.client_id,
         oauth_request.redirect_uri,
         oauth_request.state,
         oauth_request.code_challenge,
     )
+
+
+def _digest_of(*parts: object) -> str:
+    # The challenge is required and fresh for every login, so even clients that send
+    # no state get one digest per login.
     return hashlib.sha256("\n".join(str(p) for p in parts).encode()).hexdigest()[:24]
+
+
+def _answered_here(params: dict[str, str]) -> bool:
+    """Whether this browser answered the pushed request with ``params`` (so Back may show it).
+
+    Anyone else presenting a spent ``request_uri`` gets the error page instead.
+    """
+    keys = ("client_id", "redirect_uri", "state", "code_challenge")
+    return _answer_to(_digest_of(*(params.get(key) for key in keys))) is not None
 
 
 def _earlier_answer(oauth_request: OAuthlibRequest) -> str | None:
     """``"allow"`` or ``"deny"`` if this browser already answered the request, else None."""
-    digest = _request_digest(oauth_request)
+    return _answer_to(_request_digest(oauth_request))
+
+
+def _answer_to(digest: str) -> str | None:
     for entry in session.get(_ANSWERED) or []:
         if isinstance(entry, list) and len(entry) == 2 and entry[0] == digest:
             return str(entry[1])

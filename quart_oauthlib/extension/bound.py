@@ -10,7 +10,10 @@ writes it back to the store.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import re
+from collections.abc import Callable, Generator, Mapping
+from types import TracebackType
 from typing import Any
 
 import aiohttp
@@ -79,30 +82,67 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         self._source = provider
         self._loaded = False
         self._api_base = config.api_base_url
+        self._refresh_on_invalid_token = config.refresh_on_invalid_token
         self._guarded = True  # .token/.authorized raise until the token is known
         # Not discovered yet in this process: the refresh URL comes with the metadata.
         self._discover = provider.needs_discovery
         if config.compliance_fix is not None:
             config.compliance_fix(self)
 
+    def __repr__(self) -> str:
+        # Says nothing of the token (not even whether there is one: reading it may need I/O).
+        loaded = "read" if self._loaded else "not read yet"
+        return f"<{type(self).__name__} {self.provider!r}, token {loaded}>"
+
     def request(self, method: str, url: str | URL, *args: Any, **kwargs: Any) -> ResponseContext:
-        """As ``OAuth2Session.request``; a relative ``url`` is resolved against ``api_base_url``.
+        """As ``OAuth2Session.request``, with a relative ``url`` resolved against
+        ``api_base_url``, and a dead token dealt with once.
 
         ``token=`` (Authlib's) sends that Bearer token instead of the user's stored one.
+
+        When the answer is a 401 with ``WWW-Authenticate: Bearer
+        error="invalid_token"`` (RFC 6750 §3.1: the provider revoked the token, or
+        forgot it in a restart), the user's token is refreshed once through the
+        refresh coordinator and the request sent again, where there is a refresh
+        token; otherwise the token is dropped and :class:`ReauthorizationRequiredError`
+        raised, which sends the user to log in again (a JSON client gets a 401).
+        A request whose body cannot be sent twice (a stream) is not retried; the
+        provider setting ``refresh_on_invalid_token=False`` turns this off.
         """
         url = api_url(self.provider, self._api_base, url)
         if "token" in kwargs:
             kwargs = with_explicit_token(self.provider, str(url), kwargs)
-        return super().request(method, url, *args, **kwargs)
+        send = functools.partial(super().request, method, url, *args, **kwargs)
+        data = args[0] if args else kwargs.get("data")
+        withhold = kwargs.get("withhold_token", args[2] if len(args) > 2 else False)
+        if withhold or not self._refresh_on_invalid_token or not _replayable(data):
+            return send()
+        return _DeadTokenRetry(self, send)
+
+    async def _token_died(self) -> None:
+        """The provider called the token invalid: refresh it once, or drop it."""
+        await self._prepare()
+        token = self.token
+        if token and token.get("refresh_token") and self.auto_refresh_url:
+            # Forced, through the coordinator: concurrent requests that met the same
+            # dead token join one refresh (or take the token it already stored).
+            await self._refresh_for_user(True, None, None)
+            return
+        await self._app_state.delete_token(self.provider)
+        self.token = None
+        raise ReauthorizationRequiredError(
+            f"The {self.provider!r} access token of this user was refused as invalid and "
+            "cannot be refreshed; it was dropped. The user must sign in again.",
+            provider=self.provider,
+            error="invalid_token",
+        )
 
     async def load_token(self) -> Token | None:
-        """Read the user's token from the store (once), and return it or None."""
-        if self._discover:
-            config = await self._source.resolve(self._app_state.http_session())
-            self._discover = False
-            self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
-            if self.client_authentication is not None:
-                self.issuer = config.assertion_audience  # the discovered issuer
+        """Read the user's token from the store (once), and return it or None.
+
+        Only the store is read: whether the user is signed in does not depend on
+        the provider being reachable (its metadata is fetched before a request).
+        """
         if not self._loaded:
             stored = await self._app_state.load_token(self.provider)
             self._loaded = True
@@ -110,16 +150,26 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
                 self.token = stored
         return self.token or None
 
+    async def _prepare(self) -> Token | None:
+        """The token, with the provider's discovered endpoints known (to send or refresh)."""
+        if self._discover:
+            config = await self._source.resolve(self._app_state.http_session())
+            self._discover = False
+            self.auto_refresh_url = self.auto_refresh_url or config.refresh_url
+            if self.client_authentication is not None:
+                self.issuer = config.assertion_audience  # the discovered issuer
+        return await self.load_token()
+
     def _token_ready(self) -> bool:
         return self._loaded and not self._discover  # else _send loads it first
 
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
-        await self.load_token()  # every request verb not on the fast path ends here
+        await self._prepare()  # every request verb not on the fast path ends here
         return await super()._send(*args, **kwargs)
 
     def _adopt(self, token: Token | None) -> None:
         """Take the token this request already read from the store (see bound_session)."""
-        if not self._loaded and not self._discover:
+        if not self._loaded:
             self._loaded = True
             if token:
                 self.token = token
@@ -171,7 +221,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         self, *, client_id: str | None = None, client_secret: str | None = None
     ) -> None:
         """Refresh an expiring token once per user, even across concurrent requests."""
-        await self.load_token()
+        await self._prepare()
         if not self.token or not token_expired(self.token, self.refresh_margin):
             return
         await self._refresh_for_user(False, client_id, client_secret)
@@ -194,7 +244,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             TokenRefreshError: There is no refresh token, or the refresh failed
                 otherwise (the network, say); the stored token is kept.
         """
-        token = await self.load_token()
+        token = await self._prepare()
         if not token:
             raise TokenNotFoundError(f"The current user holds no {self.provider!r} token.")
         if not self.auto_refresh_url:
@@ -320,6 +370,11 @@ class BoundOAuth1Session(TokenGuard, AuthlibMethods, OAuth1Session):
         """As ``OAuth1Session.request``; a relative ``url`` is resolved against ``api_base_url``."""
         return super().request(method, api_url(self.provider, self._api_base, url), **kwargs)
 
+    def __repr__(self) -> str:
+        # Says nothing of the token (not even whether there is one: reading it may need I/O).
+        loaded = "read" if self._loaded else "not read yet"
+        return f"<{type(self).__name__} {self.provider!r}, token {loaded}>"
+
     async def load_token(self) -> dict[str, str] | None:
         """Read the user's token from the store (once), and return it or None."""
         if not self._loaded:
@@ -377,6 +432,59 @@ def refresh_kwargs(config: ProviderConfig) -> dict[str, str]:
 
 async def _no_claims() -> None:
     return None
+
+
+_INVALID_TOKEN = re.compile(r'\berror\s*=\s*"?invalid_token\b', re.IGNORECASE)
+
+
+def token_refused(response: aiohttp.ClientResponse) -> bool:
+    """Whether ``response`` says the access token is dead (RFC 6750 §3.1 ``invalid_token``)."""
+    if response.status != 401:
+        return False
+    return any(
+        _INVALID_TOKEN.search(challenge)
+        for challenge in response.headers.getall("WWW-Authenticate", ())
+    )
+
+
+def _replayable(data: Any) -> bool:
+    """Whether a request body can be sent a second time."""
+    return data is None or isinstance(data, str | bytes | bytearray | Mapping | list | tuple)
+
+
+class _DeadTokenRetry:
+    """The request context of a bound session: one refresh-and-retry on a dead token."""
+
+    __slots__ = ("_bound", "_response", "_send")
+
+    def __init__(self, bound: BoundOAuth2Session, send: Callable[[], ResponseContext]):
+        self._bound = bound
+        self._send = send
+        self._response: aiohttp.ClientResponse | None = None
+
+    def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]:
+        return self._run().__await__()
+
+    async def __aenter__(self) -> aiohttp.ClientResponse:
+        self._response = await self._run()
+        return self._response
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._response is not None:
+            self._response.release()
+
+    async def _run(self) -> aiohttp.ClientResponse:
+        response = await self._send()
+        if not token_refused(response):
+            return response
+        response.release()
+        await self._bound._token_died()  # refreshed, or raises ReauthorizationRequiredError
+        return await self._send()  # once: a second refusal is the caller's to see
 
 
 #: The bound session for each kind of token a Flow leaves (``Flow.protocol``).

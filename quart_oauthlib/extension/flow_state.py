@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from quart import current_app, request, session
@@ -39,10 +39,13 @@ class FlowRecord:
     expires_at: float
     redirect_uri: str
     next_url: str | None = None
-    code_verifier: str | None = None
-    nonce: str | None = None
-    request_token_secret: str | None = None
+    # Secrets of the login: left out of the repr (error reporters capture locals).
+    code_verifier: str | None = field(default=None, repr=False)
+    nonce: str | None = field(default=None, repr=False)
+    request_token_secret: str | None = field(default=None, repr=False)
     max_age: int | None = None  # OIDC: the ID token's auth_time is checked against it
+    #: OIDC: the ``acr`` values this login asked for; the ID token's ``acr`` must be one.
+    acr_values: tuple[str, ...] | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -54,6 +57,7 @@ class FlowRecord:
             "o": self.nonce,
             "s": self.request_token_secret,
             "m": self.max_age,
+            "a": " ".join(self.acr_values) if self.acr_values is not None else None,
         }
         return {k: v for k, v in data.items() if v is not None}
 
@@ -68,6 +72,7 @@ class FlowRecord:
             nonce=data.get("o"),
             request_token_secret=data.get("s"),
             max_age=data.get("m"),
+            acr_values=tuple(str(data["a"]).split()) if data.get("a") is not None else None,
         )
 
 

@@ -6,11 +6,20 @@ Authlib-style methods call) need not import them.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from typing import Final
+
 from ..providers.settings import ProviderConfig
 from .provider import Provider
 from .state import OAuthState
 
-__all__ = ["forget_token"]
+__all__ = ["LOGOUT_DEADLINE_SECONDS", "forget_token"]
+
+log = logging.getLogger("quart_oauthlib")
+
+#: How long a logout waits for the provider (discovery and both revocations, at once).
+LOGOUT_DEADLINE_SECONDS: Final = 5.0
 
 
 async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -> ProviderConfig:
@@ -20,6 +29,16 @@ async def forget_token(state: OAuthState, provider: Provider, *, revoke: bool) -
     logout view's end-session URL.
     """
     token = await state.load_token(provider.name)
-    config = await provider.logout(state, token, revoke=revoke)
+    # Forgotten first: a provider slow to revoke must not keep the user signed in here.
     await state.delete_token(provider.name)
-    return config
+    try:
+        async with asyncio.timeout(LOGOUT_DEADLINE_SECONDS):
+            return await provider.logout(state, token, revoke=revoke)
+    except TimeoutError:
+        log.warning(
+            "Revoking the token at %r took longer than %g s; the user is logged out here "
+            "regardless.",
+            provider.name,
+            LOGOUT_DEADLINE_SECONDS,
+        )
+        return provider.config

@@ -12,7 +12,8 @@ too::
     │   ├── AuthorizationDeniedError           the provider answered error=... (RFC 6749 4.1.2.1)
     │   ├── TokenExchangeError                 the code or verifier could not be exchanged
     │   ├── OpenIDVerificationError            RFC 9207 iss, ID token or userinfo sub refused
-    │   └── OpenIDProviderError (502)          discovery, keys or userinfo unusable
+    │   ├── OpenIDProviderError (502)          discovery, keys or userinfo unusable
+    │   └── TokenNotStoredError (500)          the token does not fit the session cookie
     ├── ConfigurationError (ValueError)
     │   └── SessionCookieTooLargeError         tokens do not fit in the session cookie
     └── TokenError
@@ -51,6 +52,7 @@ __all__ = [
     "SessionCookieTooLargeError",
     "StateMismatchError",
     "TokenExchangeError",
+    "TokenNotStoredError",
 ]
 
 
@@ -172,6 +174,18 @@ class OpenIDProviderError(CallbackError):
     def __init__(self, description: str, *, provider: str, error: str, code: int = 502):
         super().__init__(description, provider=provider, code=code)
         self.error = error
+
+
+class TokenNotStoredError(CallbackError):
+    """The login worked, but its token cannot be kept: it does not fit the session cookie.
+
+    The app's setup is at fault, not the user: a server-side token store fixes it.
+    """
+
+    error = "session_cookie_too_large"
+
+    def __init__(self, description: str, *, provider: str):
+        super().__init__(description, provider=provider, code=500)
 
 
 class PushedAuthorizationFailedError(CallbackError):

@@ -68,6 +68,7 @@ DEFAULTS: Final[Mapping[str, Any]] = {
     "OAUTH_TOKEN_ENCRYPTION_KEYS": None,
     "OAUTH_CA_BUNDLE": None,
     "OAUTH_HTTP_TIMEOUT": 30.0,
+    "OAUTH_CALLBACK_TIMEOUT": 15.0,
 }
 
 
@@ -88,7 +89,10 @@ class QuartOAuth:
             sync loader runs on the event loop: do any I/O in an async one.
         session_factory: Makes the app's shared ``aiohttp.ClientSession``,
             called at ``before_serving``. Use it for proxies, custom
-            connectors or tracing.
+            connectors or tracing. The session serves every user: give it
+            ``cookie_jar=aiohttp.DummyCookieJar()``, as the default one has,
+            or a cookie an API sets on one user's call is sent with the next
+            user's.
         ssl: The TLS setting of the default session factory: an
             ``ssl.SSLContext`` trusting your CA bundle, say. ``OAUTH_CA_BUNDLE``
             (a PEM path) is the config equivalent.
@@ -136,6 +140,7 @@ class QuartOAuth:
                 max_flows=int(_config(app, "OAUTH_MAX_FLOWS")),
             ),
             redirect_to=str(_config(app, "OAUTH_REDIRECT_TO")),
+            callback_timeout=_callback_timeout(app),
             session_factory=self._resolve_session_factory(app),
             user_id_loader=lambda: self._user_id_loader,
         )
@@ -284,9 +289,26 @@ class QuartOAuth:
 
         def factory() -> aiohttp.ClientSession:
             connector = aiohttp.TCPConnector(ssl=context if context is not None else True)
-            return aiohttp.ClientSession(connector=connector, timeout=timeout)
+            # One session serves every user: a cookie an API sets on Alice's call
+            # must never ride along on Bob's, so it keeps none.
+            return aiohttp.ClientSession(
+                connector=connector, timeout=timeout, cookie_jar=aiohttp.DummyCookieJar()
+            )
 
         return factory
+
+
+def _callback_timeout(app: Quart) -> float:
+    value = _config(app, "OAUTH_CALLBACK_TIMEOUT")
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigurationError(
+            f"OAUTH_CALLBACK_TIMEOUT must be a positive number of seconds, not {value!r}."
+        )
+    return seconds
 
 
 def _shared_store(store: TokenStore) -> bool:

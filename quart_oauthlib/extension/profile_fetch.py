@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import quote
 
 import aiohttp
 from oauthlib.common import add_params_to_uri
+from yarl import URL
 
 from ..client.oauth1_session import OAuth1Session
 from ..client.oauth2_session import OAuth2Session
@@ -27,12 +28,16 @@ from ..profile import Profile, map_profile
 from ..providers.settings import ProviderConfig
 from ..storage.base import Token
 
-__all__ = ["fetch_profile"]
+__all__ = ["MAX_PROFILE_BYTES", "fetch_profile"]
 
 Claims = Callable[[], Awaitable[dict[str, Any] | None]]
 UserInfo = Callable[[], Awaitable[dict[str, Any]]]
 
 _FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: The largest userinfo answer read (bytes): a profile is a few kilobytes.
+MAX_PROFILE_BYTES: Final = 1 << 20
+_MAX_REDIRECTS: Final = 3
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 
 
 async def fetch_profile(
@@ -74,6 +79,31 @@ async def fetch_profile(
     return map_profile(data, config.profile, provider=name)
 
 
+async def _read_limited(resp: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The body, or its first ``limit`` bytes and more: a runaway answer is not read whole."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size >= limit:
+            break
+    return b"".join(chunks)
+
+
+def _same_origin_target(name: str, url: str, location: str) -> str:
+    """Where a redirect of a profile call leads, refused when it is another origin."""
+    here = URL(url)
+    there = here.join(URL(location))
+    if there.origin() != here.origin():
+        raise UserInfoError(
+            f"The userinfo endpoint of {name!r} redirected to another origin "
+            f"({there.origin()}); the call carries the token in its own header, so the "
+            "redirect was not followed."
+        )
+    return str(there)
+
+
 def _fill(template: str, values: Mapping[str, Any], *, in_url: bool) -> str:
     def one(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
@@ -99,14 +129,34 @@ async def _fetch(
         if config.userinfo_token == "query":
             url = add_params_to_uri(url, [("access_token", str(token.get("access_token", "")))])
         kwargs["withhold_token"] = templated or config.userinfo_token == "query"
+    # aiohttp drops Authorization on a redirect to another origin, but not a custom
+    # header (Shopify's X-Shopify-Access-Token): such calls follow same-origin ones only.
+    own_redirects = bool(config.userinfo_headers) or templated
+    if own_redirects:
+        kwargs["allow_redirects"] = False
     try:
-        async with session.request(config.userinfo_method, url, **kwargs) as resp:
-            status = resp.status
-            text = await resp.text()
+        for _ in range(_MAX_REDIRECTS + 1):
+            async with session.request(config.userinfo_method, url, **kwargs) as resp:
+                status = resp.status
+                location = resp.headers.get("Location")
+                if own_redirects and status in _REDIRECTS and location:
+                    url = _same_origin_target(config.name, url, location)
+                    continue
+                body = await _read_limited(resp, MAX_PROFILE_BYTES + 1)
+                charset = resp.charset or "utf-8"
+            break
+        else:
+            raise UserInfoError(f"The userinfo endpoint of {config.name!r} redirects too often.")
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise UserInfoError(
             f"The userinfo endpoint of {config.name!r} is unreachable ({type(exc).__name__})."
         ) from exc
+    if len(body) > MAX_PROFILE_BYTES:
+        raise UserInfoError(
+            f"The userinfo answer of {config.name!r} is larger than {MAX_PROFILE_BYTES} bytes.",
+            status=status,
+        )
+    text = body.decode(charset, errors="replace")
     if status >= 400:
         raise UserInfoError(
             f"The userinfo endpoint of {config.name!r} answered status {status}.", status=status

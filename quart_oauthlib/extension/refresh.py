@@ -75,6 +75,13 @@ class RefreshCoordinator:
         # a moment-ago refresh replaced gets the new one, not a second grant.
         self._recent: OrderedDict[tuple[str, str, str], tuple[float, Token]] = OrderedDict()
 
+    def __repr__(self) -> str:
+        # The recent refreshes hold tokens (old and new): only counts are shown.
+        return (
+            f"<RefreshCoordinator {len(self._flights)} in flight, "
+            f"{len(self._recent)} recent refresh(es)>"
+        )
+
     def in_flight(self, provider: str, user_id: str) -> bool:
         """Whether a refresh of this user's token is running in this process."""
         return (provider, user_id) in self._flights

@@ -20,6 +20,7 @@ from quart import Quart, current_app, g, session
 from ..errors import UnknownProviderError
 from ..storage.base import Token, TokenStore
 from .flow_state import FlowStore
+from .flows.oidc_claims import CLAIMS_KEY
 from .provider import Provider
 from .refresh import RefreshCoordinator
 from .seen_jtis import SeenJtis
@@ -56,6 +57,12 @@ class RequestCache:
     sessions: dict[str, Any] = field(default_factory=dict)  # the bound sessions, by provider
     http: aiohttp.ClientSession | None = None  # only when the app was not started
 
+    def __repr__(self) -> str:
+        # Error reporters capture the locals (and ``g``) of a failed request: the
+        # tokens held here must not end up in their reports, nor the user's id.
+        held = sorted(name for name, token in self.tokens.items() if token)
+        return f"<RequestCache tokens held for {held}>"
+
 
 def request_cache() -> RequestCache:
     """The current request's :class:`RequestCache` (made on first use)."""
@@ -77,6 +84,8 @@ class OAuthState:
     redirect_to: str
     session_factory: SessionFactory
     user_id_loader: Callable[[], UserIdLoader | None]
+    #: Seconds a login's whole callback (discovery, token, keys, userinfo) may take.
+    callback_timeout: float = 15.0
     http: aiohttp.ClientSession | None = None
     #: The one place that refreshes the users' stored tokens (see ``refresh``).
     refresher: RefreshCoordinator = field(init=False)
@@ -86,6 +95,9 @@ class OAuthState:
 
     def __post_init__(self) -> None:
         self.refresher = RefreshCoordinator(self.store)
+
+    def __repr__(self) -> str:
+        return f"<OAuthState providers={sorted(self.providers)} store={self.store!r}>"
 
     def provider(self, name: str) -> Provider:
         """Provider ``name`` (settings, metadata, flow), or a clear error."""
@@ -165,6 +177,49 @@ class OAuthState:
             user = None if browser is None else f"browser:{browser}"
         cache.user_id = user
         return user
+
+    async def new_browser_id(self, *, drop: str) -> None:
+        """Give this browser a new id, at a login and at a logout (session fixation).
+
+        Only where the browser id names the user (no ``user_id_loader``, or it
+        answered None): an attacker who planted their own id in the victim's
+        browser (cookie tossing from a sibling subdomain) must not find the
+        victim's tokens under it afterwards (OWASP ASVS V3.2.1).
+
+        The token for provider ``drop`` held under the old id is deleted (the
+        login stores its new one under the new id; the logout forgot it). The
+        user's tokens for the other providers move to the new id with the user,
+        as do the ID token claims kept for them: signing in with a second
+        provider does not sign the user out of the first.
+        """
+        user = await self.user_id(create=False)
+        if user is None or not user.startswith("browser:"):
+            # No id yet (storing makes a new one), or the app's user loader names the
+            # user and the browser id is not used.
+            return
+        browser_session = cast(Any, session)._get_current_object()
+        new_id = secrets.token_urlsafe(18)
+        browser_session[BROWSER_ID_KEY] = new_id
+        new_user = f"browser:{new_id}"
+        request_cache().user_id = new_user
+        await self.store.delete(drop, user)
+        for name in self.providers:
+            if name == drop:
+                continue
+            token = await self.store.get(name, user)
+            if token is not None:
+                # Deleted first: a store keyed by provider alone (the cookie) drops
+                # whichever user's entry it holds.
+                await self.store.delete(name, user)
+                await self.store.set(name, new_user, token)
+        claims = browser_session.get(CLAIMS_KEY)
+        if isinstance(claims, dict):
+            browser_session[CLAIMS_KEY] = {
+                name: {**entry, "u": new_user}
+                if isinstance(entry, dict) and entry.get("u") == user
+                else entry
+                for name, entry in claims.items()
+            }
 
     def user_id_now(self) -> tuple[bool, str | None]:
         """Whose tokens this request uses, without awaiting: ``(known, user)``.

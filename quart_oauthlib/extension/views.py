@@ -23,12 +23,14 @@ from quart import Blueprint, Response, jsonify, make_response, redirect, request
 from quart.typing import ResponseReturnValue
 from werkzeug.wrappers.response import Response as ResponseBase
 
+from ..client.budget import time_budget
+from ..errors import SessionCookieTooLargeError
 from ..providers.settings import ProviderConfig
 from ..signals import oauth_authorized, oauth_before_login, oauth_error, send
 from .backchannel import backchannel_logout
 from .flow_state import FlowRecord
 from .forgetting import forget_token
-from .http_errors import CallbackError
+from .http_errors import CallbackError, TokenNotStoredError
 from .login_notes import warn_without_refresh_token
 from .provider import Provider
 from .redirects import safe_next, wants_json
@@ -133,7 +135,10 @@ async def finish_login(state: OAuthState, name: str) -> FinishedLogin:
         CallbackError: The login could not complete; nothing was stored.
     """
     provider = state.provider(name)
-    result = await provider.finish_login(state)
+    # One budget for every provider call of the callback: each call's own
+    # deadline (the token request's 10 s, say) is cut to what is left of it.
+    with time_budget(state.callback_timeout):
+        result = await provider.finish_login(state)
     received = dict(result.received)
     store = True
     for value in await send(
@@ -148,7 +153,14 @@ async def finish_login(state: OAuthState, name: str) -> FinishedLogin:
         received["userinfo"] = {**identity.claims, **(identity.userinfo or {})}
         warn_without_refresh_token(state, provider.config, received)
     if store:
-        await provider.flow.save_login(state, result)
+        try:
+            await state.new_browser_id(drop=name)  # before the token is stored: under the new id
+            await provider.flow.save_login(state, result)
+        except SessionCookieTooLargeError as exc:
+            raise TokenNotStoredError(
+                f"The sign-in with {name!r} worked, but its token cannot be kept: {exc}",
+                provider=name,
+            ) from exc
     log.info("Signed in with %r.", name)
     return FinishedLogin(received, result.record, None)
 
@@ -158,6 +170,7 @@ async def _logout(state: OAuthState, name: str) -> ResponseReturnValue:
     if not _same_origin():
         return Response("Cross-site logout refused.", status=403)
     config = await forget_token(state, provider, revoke=True)
+    await state.new_browser_id(drop=name)
     form = await request.form
     target = safe_next(form.get("next") or request.args.get("next"))
     target = target or _default_target(state, provider)

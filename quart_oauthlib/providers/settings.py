@@ -104,6 +104,7 @@ class ProviderSettings(TypedDict, total=False):
     end_session_url: str | None
     api_base_url: str | None
     update_token: UpdateTokenCallback | None
+    refresh_on_invalid_token: bool
     scope: str | list[str] | tuple[str, ...] | None
     pkce: PKCEMethod | Literal[False] | None
     token_endpoint_auth_method: AuthMethod
@@ -189,6 +190,9 @@ class ProviderConfig:
     api_base_url: str | None = None
     #: Called after a refresh, as Authlib's ``update_token`` (see ``extension/token_hooks``).
     update_token: UpdateTokenCallback | None = field(default=None, compare=False)
+    #: On an RFC 6750 ``invalid_token`` answer to a bound session's call: refresh once
+    #: and retry, or drop the token (``extension/bound.py``). False: the app sees the 401.
+    refresh_on_invalid_token: bool = True
     #: The discovered metadata, once discovered (``extension.provider.Provider.resolve``).
     metadata: ProviderMetadata | None = field(default=None, repr=False, compare=False)
     #: Whether logins are OpenID Connect ones (ID token checked), once discovered.
@@ -379,6 +383,7 @@ def resolve_provider(
         end_session_url=merged.get("end_session_url") or None,
         api_base_url=merged.get("api_base_url") or None,
         update_token=check_update_token(where, merged.get("update_token")),
+        refresh_on_invalid_token=_flag(where, merged, "refresh_on_invalid_token", True),
         client_jwk=modern.client_jwk,
         par=modern.par,
         dpop_key=modern.dpop_key,
@@ -386,6 +391,13 @@ def resolve_provider(
         request_object=modern.request_object,
         security_profile=modern.security_profile,
     )
+
+
+def _flag(where: str, settings: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = settings.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigurationError(f"{where}: {key!r} must be True or False, not {value!r}.")
+    return value
 
 
 def _missing_endpoint(

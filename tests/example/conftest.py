@@ -46,15 +46,19 @@ DevSettings = Callable[[str, dict[str, Any]], dict[str, Any]]
 
 @asynccontextmanager
 async def running_example(
-    token_lifetime: int = 300, dev_settings: DevSettings | None = None
+    token_lifetime: int = 300,
+    dev_settings: DevSettings | None = None,
+    env: dict[str, str] | None = None,
 ) -> AsyncIterator[RunningExample]:
     """Both servers under Hypercorn, as ``python -m example_app`` runs them.
 
     ``dev_settings`` rewrites the app's settings for the dev provider (to reach it
-    through discovery, say). The caller allows plain http
-    (``OAUTHLIB_INSECURE_TRANSPORT``), as the example does.
+    through discovery, say); ``env`` is the environment the example reads
+    (``{"EXAMPLE_DEV_MODERN": "0"}`` for the classic Bearer login). The caller
+    allows plain http (``OAUTHLIB_INSECURE_TRANSPORT``), as the example does.
     """
-    servers = build_servers({}, listen_on_loopback(0), listen_on_loopback(0), token_lifetime)
+    sockets = listen_on_loopback(0), listen_on_loopback(0)
+    servers = build_servers(env or {}, *sockets, token_lifetime)
     if dev_settings is not None:
         servers = _with_dev_settings(servers, dev_settings)
     shutdown, ready = asyncio.Event(), asyncio.Event()
@@ -90,6 +94,10 @@ async def example(insecure_transport: None) -> AsyncIterator[RunningExample]:
     """The example app and its dev provider, with the default token lifetime."""
     async with running_example() as running:
         yield running
+
+
+#: The example's environment for the classic dev login: Bearer tokens, no PAR.
+CLASSIC = {"EXAMPLE_DEV_MODERN": "0"}
 
 
 @pytest.fixture

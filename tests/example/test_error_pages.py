@@ -22,10 +22,28 @@ def closed_port() -> int:
 
 @pytest.fixture(name="app")
 def _app(monkeypatch: pytest.MonkeyPatch) -> Quart:
-    """The example app, its dev provider configured at an address where nothing runs."""
+    """The example app, its dev provider configured at an address where nothing runs.
+
+    The classic dev login (``EXAMPLE_DEV_MODERN=0``): its sign-in starts without
+    calling the provider, so the callback's own errors can be reached.
+    """
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
+    env = {"EXAMPLE_DEV_MODERN": "0"}
+    settings = ExampleSettings.build(env, dev_provider_url=f"http://127.0.0.1:{closed_port()}")
+    return create_app(settings)
+
+
+async def test_provider_down_at_pushed_login_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The modern dev login discovers the PAR endpoint and pushes the request before
+    # sending the browser anywhere: a provider that is down shows at once, kindly.
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")
     settings = ExampleSettings.build({}, dev_provider_url=f"http://127.0.0.1:{closed_port()}")
-    return create_app(settings)
+    async with create_app(settings).test_app() as test_app:
+        response = await test_app.test_client().get("/login/dev")
+        page = await response.get_data(as_text=True)
+    assert response.status_code == 502
+    assert "The provider could not be reached" in page
+    assert "Try again with Dev Provider" in page
 
 
 async def test_provider_down_at_code_exchange(app: Quart) -> None:

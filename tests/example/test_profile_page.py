@@ -7,7 +7,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from tests.example.conftest import DevSettings, running_example
+from tests.example.conftest import CLASSIC, DevSettings, running_example
 from tests.example.test_login_flow import consent_page, decide
 
 pytestmark = pytest.mark.usefixtures("insecure_transport")
@@ -34,10 +34,13 @@ def broken_userinfo(issuer: str, dev: dict[str, Any]) -> dict[str, Any]:
 
 
 async def profile_after_sign_in(
-    browser: aiohttp.ClientSession, dev_settings: DevSettings, username: str = "ada.lovelace"
+    browser: aiohttp.ClientSession,
+    dev_settings: DevSettings,
+    username: str = "ada.lovelace",
+    env: dict[str, str] | None = None,
 ) -> tuple[int, str]:
     """Sign in with the dev provider set up by ``dev_settings``; the profile page it lands on."""
-    async with running_example(dev_settings=dev_settings) as example:
+    async with running_example(dev_settings=dev_settings, env=env) as example:
         consent = await consent_page(browser, example, username)
         response = await decide(browser, example, consent, "allow")
         assert response.url == example.app_url.with_path("/dev/profile")
@@ -57,7 +60,8 @@ async def test_discovered_userinfo_endpoint(browser: aiohttp.ClientSession) -> N
 
 
 async def test_no_userinfo_endpoint_says_so_kindly(browser: aiohttp.ClientSession) -> None:
-    status, page = await profile_after_sign_in(browser, without_userinfo)
+    # The classic login: the modern one discovers the provider's userinfo endpoint.
+    status, page = await profile_after_sign_in(browser, without_userinfo, env=CLASSIC)
     assert status == 200
     assert "No profile to show" in page
     assert "has no userinfo endpoint" in page
@@ -65,7 +69,9 @@ async def test_no_userinfo_endpoint_says_so_kindly(browser: aiohttp.ClientSessio
 
 
 async def test_userinfo_error_is_the_provider_error_page(browser: aiohttp.ClientSession) -> None:
-    status, page = await profile_after_sign_in(browser, broken_userinfo)
+    # The classic login: the modern (OpenID, discovered) one fetches the userinfo
+    # at the callback already, and fails the sign-in there.
+    status, page = await profile_after_sign_in(browser, broken_userinfo, env=CLASSIC)
     assert status == 502
     assert "The provider could not be reached" in page
     assert "status 404" in page

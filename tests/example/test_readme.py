@@ -46,3 +46,10 @@ def test_says_how_to_get_chromium_for_the_browser_test() -> None:
     browser_test = (ROOT / "tests" / "example" / "test_browser.py").read_text(encoding="utf-8")
     assert 'os.environ.get("CHROMIUM", "/usr/bin/chromium")' in browser_test
     assert "``CHROMIUM`` environment variable" in section
+
+
+def test_says_the_dev_login_is_modern_and_how_to_switch_it_off() -> None:
+    section = try_it()
+    assert "pushed (PAR) with DPoP-bound tokens" in section
+    assert "``EXAMPLE_DEV_MODERN=0 python -m example_app``" in section
+    assert section.index(RUN_EXAMPLE) < section.index("EXAMPLE_DEV_MODERN=0")

@@ -108,5 +108,5 @@ async def test_a_malformed_max_age_is_a_clear_400(
         response = await test_app.test_client().get("/login/corp", query_string={"max_age": bad})
     assert response.status_code == 400
     page: Any = html.unescape(await response.get_data(as_text=True))
-    assert "max_age for 'corp' must be a whole number of seconds" in page
+    assert "'max_age' for 'corp' must be a whole number of seconds" in page
     assert provider.calls["token"] == 0

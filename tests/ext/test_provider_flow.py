@@ -190,3 +190,25 @@ def test_oauth1_usable_tokens() -> None:
     assert not Provider(config).usable({"oauth_token_secret": "s"})
     assert not Provider(config).usable(None)
     assert not Provider(config).usable({})
+
+
+async def test_reading_the_users_token_needs_no_discovery(
+    tls: TLS, oidc: TamperingProvider
+) -> None:
+    """Whether a user is signed in is read from the store, even with the provider down."""
+    app, oauth = oidc_support.make_app(tls, oidc)
+
+    @app.route("/signed-in")
+    async def signed_in() -> Any:
+        return {"token": bool(await oauth.corp.load_token())}
+
+    async with app.test_app():
+        client = app.test_client()
+        assert (await oidc_support.login(client, oidc)).status_code == 302
+        oidc_support.forget_discovery(app)  # as after a restart of the app
+        oidc.metadata_body = b"<html>maintenance</html>"  # and the provider is down
+        calls = oidc.calls["metadata"]
+        response = await client.get("/signed-in")
+        assert response.status_code == 200
+        assert await response.get_json() == {"token": True}
+        assert oidc.calls["metadata"] == calls  # the provider was not asked

@@ -346,7 +346,10 @@ async def test_session_store_two_workers_both_refresh_and_a_rotating_provider_si
             async with client.session_transaction() as cookie:
                 entry = cookie.get("_oauth_tokens", {}).get("corp")
                 kept.append(entry["t"]["refresh_token"] if entry else None)
-    assert provider.grant_counts["refresh_token"] == 2
+    # Two refreshes, and perhaps one more: a worker whose new token was revoked with its
+    # family before its API call meets invalid_token there, and tries its refresh token
+    # once (refused too).
+    assert provider.grant_counts["refresh_token"] in (2, 3)
     assert 401 in [answer.status_code for answer in answers]  # the replay: sign in again
     assert not any(token and provider.is_active(token) for token in kept)
 

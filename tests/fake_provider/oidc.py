@@ -184,7 +184,11 @@ class OpenIDProvider:
         self.calls["userinfo"] += 1
         auth = request.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.access_tokens:
-            return web.json_response({"error": "invalid_token"}, status=401)
+            return web.json_response(
+                {"error": "invalid_token"},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         sub = self.userinfo_sub if self.userinfo_sub is not None else self.sub
         return web.json_response({"sub": sub, "email": "ada@example.test"})
 

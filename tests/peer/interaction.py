@@ -105,6 +105,43 @@ class UserAgent:
             url, method, data = urljoin(url, form.action), form.method, form.fields
         raise AssertionError("Too many steps to log out.")
 
+    async def verify_device(self, verification_uri: str, user_code: str, *, approve: bool) -> str:
+        """Enter ``user_code`` on the device verification page, log in, approve or abort.
+
+        Returns the text of the page the provider ends on (its success page, or
+        the code input page again after an abort).
+        """
+        url, method, data = verification_uri, "GET", None
+        for _ in range(MAX_STEPS):
+            async with self.http.request(method, url, data=data, allow_redirects=False) as resp:
+                body = await resp.text()
+                location = resp.headers.get("Location")
+                status = resp.status
+            if status in (302, 303) and location:
+                url, method, data = urljoin(url, location), "GET", None
+                continue
+            if status != 200:
+                raise AssertionError(f"The provider answered {status}: {body[:500]}")
+            forms = forms_of(body)
+            if not forms:
+                return body  # the end: nothing left to fill in
+            form = forms[0]
+            if "abort" in form.fields:  # the confirmation page: Continue, or [ Abort ]
+                if approve:
+                    del form.fields["abort"]
+                else:
+                    async with self.http.post(urljoin(url, form.action), data=form.fields) as end:
+                        return await end.text()
+            elif "user_code" in form.fields:  # the code input page
+                if form.fields["user_code"] or "incorrect" in body:
+                    raise AssertionError(f"The provider did not take the user code: {body[:500]}")
+                form.fields["user_code"] = user_code
+            elif "login" in form.fields:
+                form.fields["login"] = self.login
+                form.fields["password"] = "any"
+            url, method, data = urljoin(url, form.action), form.method, form.fields
+        raise AssertionError("Too many steps on the device verification pages.")
+
     def _pick_form(self, html: str) -> Form:
         forms = forms_of(html)
         if not forms:

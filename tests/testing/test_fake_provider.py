@@ -64,9 +64,12 @@ async def test_expired_tokens_are_refused_by_the_api(fake_provider: FakeProvider
         client = test_app.test_client()
         await fake_provider.login(client, "github")
         assert (await (await client.get("/api")).get_json())["status"] == 200
+        before = set(fake_provider.records.access_tokens)
         fake_provider.expire_tokens()
-        # The app still believes its token fresh: the API says 401, as a real one would.
-        assert (await (await client.get("/api")).get_json())["status"] == 401
+        # The app still believes its token fresh: the API says 401 invalid_token, as a
+        # real one would, and the bound session refreshes once and sends the call again.
+        assert (await (await client.get("/api")).get_json())["status"] == 200
+        assert set(fake_provider.records.access_tokens) - before  # a new token was issued
 
 
 async def test_a_short_lived_token_is_refreshed_by_the_app(fake_provider: FakeProvider) -> None:

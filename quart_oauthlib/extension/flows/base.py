@@ -78,12 +78,13 @@ class LoginResult:
         identity: The verified identity, for OpenID logins.
     """
 
-    received: Token
-    token: Token
+    # Tokens: left out of the repr (error reporters capture locals).
+    received: Token = field(repr=False)
+    token: Token = field(repr=False)
     record: FlowRecord
     identity: Identity | None = None
     #: Extra keyword arguments for the ``oauth_authorized`` signal.
-    signal_extra: Mapping[str, Any] = field(default_factory=dict)
+    signal_extra: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
 
 class Flow(ABC):

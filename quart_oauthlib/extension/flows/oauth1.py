@@ -15,7 +15,7 @@ from ...storage.base import Token
 from ..flow_state import FlowRecord
 from ..http_errors import CallbackError, TokenExchangeError
 from .base import Flow, LoginContext, LoginResult, LoginStart
-from .oauth2 import denied
+from .oauth2 import denied, failure_reason
 
 __all__ = ["OAuth1Flow"]
 
@@ -79,7 +79,7 @@ async def start(
         token = await session.fetch_request_token(config.request_token_url or "")
     except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
         raise TokenExchangeError(
-            f"Could not get a request token from {config.name!r} ({type(exc).__name__}). "
+            f"Could not get a request token from {config.name!r} ({failure_reason(exc)}). "
             "Check the client key, secret and request_token_url; try again later if the "
             "provider is down.",
             provider=config.name,
@@ -124,7 +124,7 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
         refused = isinstance(status, int) and 400 <= status < 500
         raise TokenExchangeError(
             f"{config.name!r} would not exchange the verifier for an access token "
-            f"({type(exc).__name__}). Start the login again.",
+            f"({failure_reason(exc)}). Start the login again.",
             provider=config.name,
             code=400 if refused else 502,
         ) from exc

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Mapping
@@ -14,7 +16,12 @@ from quart import request
 from ...client._transport import basic_authorization
 from ...client.oauth2_session import OAuth2Session
 from ...client.oidc import check_authorization_response_issuer
-from ...errors import IssuerMismatchError, ProviderError, PushedAuthorizationError
+from ...errors import (
+    DeadlineExceededError,
+    IssuerMismatchError,
+    ProviderError,
+    PushedAuthorizationError,
+)
 from ...providers.settings import ProviderConfig
 from ...storage.base import Token
 from ..flow_state import FlowRecord
@@ -27,7 +34,17 @@ from ..http_errors import (
 )
 from .base import Flow, LoginContext, LoginResult, LoginStart
 
-__all__ = ["PER_LOGIN_PARAMS", "OAuth2Flow", "callback_params", "check_response_issuer"]
+__all__ = [
+    "PER_LOGIN_PARAMS",
+    "OAuth2Flow",
+    "callback_params",
+    "check_response_issuer",
+    "checked_per_login",
+    "failure_reason",
+    "finish",
+    "without_id_token",
+    "tightened",
+]
 
 log = logging.getLogger("quart_oauthlib")
 
@@ -43,12 +60,17 @@ _ERROR_HINTS = {
     "temporarily_unavailable": "the provider is busy or down; try again later",
 }
 _MAX_PROVIDER_TEXT = 200
+#: Each revocation's own deadline (the whole logout has a shorter one, see bound.py).
+_REVOKE_TIMEOUT_SECONDS: Final = 10.0
 #: Authorization request parameters a login link may set (``/login/corp?prompt=login``):
 #: those of OIDC Core §3.1.2.1 that change how the user signs in, never what the app
 #: asks for (scope, redirect_uri, response_type stay the app's).
 PER_LOGIN_PARAMS: Final = frozenset(
     {"prompt", "max_age", "login_hint", "ui_locales", "acr_values", "display"}
 )
+#: The longest value a login link may give each per-login parameter (characters).
+_PER_LOGIN_MAX_CHARS: Final = {"login_hint": 512, "max_age": 10}
+_PER_LOGIN_DEFAULT_MAX: Final = 256
 
 
 def _session(
@@ -115,17 +137,26 @@ class OAuth2Flow(Flow):
         which the app chose itself) go over the provider's ``authorize_params``.
         """
         if app_params is not None:
-            per_login = dict(app_params)
+            per_login = dict(app_params)  # the app's own choice, not a login link's
         else:
-            per_login = {p: v for p in PER_LOGIN_PARAMS if (v := args.get(p)) is not None}
+            per_login = checked_per_login(config, args)
         return await start(
-            config, ctx, redirect_uri, next_url, per_login, nonce=self._nonce(config)
+            config,
+            ctx,
+            redirect_uri,
+            next_url,
+            per_login,
+            nonce=self._nonce(config),
+            from_link=app_params is None,
         )
 
     async def finish_login(self, config: ProviderConfig, ctx: LoginContext) -> LoginResult:
         """Check the callback and exchange its code."""
         token, record = await finish(config, ctx)
-        return LoginResult(received=dict(token), token=token, record=record)
+        # An ID token in a plain OAuth 2 answer was checked by nobody (no keys, no
+        # nonce): it is neither stored nor given to oauth_authorized receivers.
+        unverified = without_id_token(token)
+        return LoginResult(received=unverified, token=dict(unverified), record=record)
 
     async def logout(
         self, config: ProviderConfig, ctx: LoginContext, token: Token | None, *, revoke: bool
@@ -154,6 +185,77 @@ class OAuth2Flow(Flow):
         return None
 
 
+def failure_reason(exc: BaseException) -> str:
+    """What to say about a failed provider call: a missed deadline names its figure.
+
+    Other exceptions are named by type only: their text may quote the provider.
+    """
+    if isinstance(exc, DeadlineExceededError):
+        return str(exc)
+    return type(exc).__name__
+
+
+def without_id_token(token: Token) -> Token:
+    """``token`` without its raw ID token."""
+    return {key: value for key, value in token.items() if key != "id_token"}
+
+
+def checked_per_login(config: ProviderConfig, args: Mapping[str, Any]) -> dict[str, str]:
+    """The :data:`PER_LOGIN_PARAMS` of a login link, each checked for type and length.
+
+    Raises:
+        CallbackError: A 400 naming the parameter that is not a short printable string.
+    """
+    per_login: dict[str, str] = {}
+    for name in sorted(PER_LOGIN_PARAMS):
+        value = args.get(name)
+        if value is None:
+            continue
+        limit = _PER_LOGIN_MAX_CHARS.get(name, _PER_LOGIN_DEFAULT_MAX)
+        if not isinstance(value, str) or len(value) > limit or not value.isprintable():
+            raise CallbackError(
+                f"The login link's {name!r} is not a printable text of at most {limit} "
+                "characters; nothing was sent to the provider.",
+                provider=config.name,
+            )
+        per_login[name] = value
+    return per_login
+
+
+def tightened(config: ProviderConfig, per_login: Mapping[str, str]) -> dict[str, str]:
+    """The authorization parameters: the app's, which a login link may only tighten.
+
+    A link may ask for a smaller ``max_age`` than the app's (never a larger one),
+    and, when the app sets ``acr_values``, only values among the app's: a link
+    such as ``?acr_values=urn:password&max_age=31536000`` must not undo an app's
+    demand for a recent multi-factor login. Without an app value, a link's is taken.
+
+    Raises:
+        CallbackError: A 400 naming the parameter that would loosen the app's.
+    """
+    params = {**config.authorize_params}
+    for name, value in per_login.items():
+        configured = params.get(name)
+        if name == "max_age" and configured is not None:
+            asked, ceiling = _max_age(config, value), _max_age(config, str(configured))
+            if ceiling is not None and (asked is None or asked > ceiling):
+                raise CallbackError(
+                    f"The login link's 'max_age' ({value}) is larger than the app's "
+                    f"({configured}); a link may only ask for a more recent sign-in.",
+                    provider=config.name,
+                )
+        if name == "acr_values" and configured is not None:
+            allowed = str(configured).split()
+            if not value.split() or any(v not in allowed for v in value.split()):
+                raise CallbackError(
+                    "The login link's 'acr_values' must be among the app's "
+                    f"({' '.join(allowed)}); a link may not ask for a weaker sign-in.",
+                    provider=config.name,
+                )
+        params[name] = value
+    return params
+
+
 async def start(
     config: ProviderConfig,
     ctx: LoginContext,
@@ -162,15 +264,21 @@ async def start(
     per_login: Mapping[str, str] | None = None,
     *,
     nonce: str | None = None,
+    from_link: bool = True,
 ) -> LoginStart:
     """The authorization URL, its state, and the record to keep until the callback.
 
     ``per_login`` holds the :data:`PER_LOGIN_PARAMS` of this login, over the
-    provider's ``authorize_params``.
+    provider's ``authorize_params``; when they come from a login link
+    (``from_link``), they may only tighten the app's (see :func:`tightened`).
     """
     session = _session(config, redirect_uri, http=ctx.http_session())
-    params = {**config.authorize_params, **(per_login or {})}
+    if from_link:
+        params = tightened(config, per_login or {})
+    else:
+        params = {**config.authorize_params, **(per_login or {})}
     max_age = _max_age(config, params.get("max_age"))
+    acr = params.get("acr_values")
     if nonce is not None:
         params["nonce"] = nonce
     if config.uses_par:
@@ -185,6 +293,7 @@ async def start(
         code_verifier=session.code_verifier,
         nonce=nonce,
         max_age=max_age,
+        acr_values=tuple(str(acr).split()) if acr else None,
     )
     return LoginStart(url, flow_state, record)
 
@@ -231,12 +340,15 @@ def _max_age(config: ProviderConfig, value: str | None) -> int | None:
     """``max_age`` as whole seconds (OIDC Core §3.1.2.1), or a clear 400."""
     if value is None or value == "":
         return None
-    if not str(value).isdigit():
+    text = str(value)
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
         raise CallbackError(
-            f"max_age for {config.name!r} must be a whole number of seconds, not {value!r}.",
+            f"'max_age' for {config.name!r} must be a whole number of seconds (at most "
+            f"10 digits), not {_clip(text, 20)!r}.",
             provider=config.name,
         )
-    return int(value)
+    return int(text)
 
 
 async def callback_params() -> Mapping[str, str]:
@@ -254,12 +366,19 @@ def check_response_issuer(config: ProviderConfig, form: Mapping[str, str] | None
         OpenIDVerificationError: ``iss`` is wrong, repeated, or missing although
             the provider advertises it (a mix-up attack, or a misconfiguration).
     """
-    if config.metadata is None:
+    metadata = config.metadata
+    if metadata is None:
         return
-    try:
-        check_authorization_response_issuer(
-            config.metadata, form if form is not None else request.url
+    if (
+        config.security_profile == "fapi2"
+        and not metadata.authorization_response_iss_parameter_supported
+    ):
+        # FAPI 2.0 (§5.3.2.2): the client requires ``iss``, whatever the metadata says.
+        metadata = dataclasses.replace(
+            metadata, authorization_response_iss_parameter_supported=True
         )
+    try:
+        check_authorization_response_issuer(metadata, form if form is not None else request.url)
     except IssuerMismatchError as exc:
         raise OpenIDVerificationError(
             f"The answer did not come from {config.name!r}: {exc} Nothing was stored; "
@@ -273,10 +392,10 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
     """Check the callback and exchange its code; raise a CallbackError on any failure."""
     args = await callback_params()
     if args.get("error"):
-        try:
-            ctx.flows.pop(args.get("state"), config.name)  # single use, even on error
-        except CallbackError:
-            pass
+        # Single use, even on error. An error answer matching no login in progress is
+        # anyone's text (RFC 6749 §10.12, content spoofing): it gets the same "no login
+        # in progress" answer as any stray callback, and its words are never shown.
+        ctx.flows.pop(args.get("state"), config.name)
         # RFC 9207 §2.4: error answers carry iss too. One naming another issuer is not
         # our provider's word (a mix-up attacker's, say): refuse it as such.
         check_response_issuer(config, args if request.method == "POST" else None)
@@ -318,7 +437,7 @@ async def finish(config: ProviderConfig, ctx: LoginContext) -> tuple[Token, Flow
         ) from exc
     except (ProviderError, aiohttp.ClientError, TimeoutError) as exc:
         raise TokenExchangeError(
-            f"Could not get a token from {config.name!r} ({type(exc).__name__}); the provider "
+            f"Could not get a token from {config.name!r} ({failure_reason(exc)}); the provider "
             "is unreachable or answered something unusable. Try again later.",
             provider=config.name,
             code=502,
@@ -364,35 +483,44 @@ async def revoke_token(config: ProviderConfig, http: aiohttp.ClientSession, toke
     if config.modern_client:
         await _revoke_with_client_auth(config, http, token)
         return
-    for hint in ("refresh_token", "access_token"):
-        value = token.get(hint)
-        if not value:
-            continue
-        form = {"token": str(value), "token_type_hint": hint}
-        headers = {"Accept": "application/json"}
-        secret = config.current_client_secret()
-        if config.token_endpoint_auth_method == "client_secret_basic" and secret:
-            headers["Authorization"] = basic_authorization(
-                config.client_id, secret, form_encode=True
-            )
-        else:
-            form["client_id"] = config.client_id
-            if secret:
-                form["client_secret"] = secret
-        try:
-            async with http.post(
-                config.revoke_url,
-                data=form,
-                headers=headers,
-                allow_redirects=False,
-                timeout=aiohttp.ClientTimeout(total=10),
-            ) as resp:
-                if resp.status != 200:
-                    log.warning(
-                        "Revoking a %s at %r answered status %s.", hint, config.name, resp.status
-                    )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
+    # Both at once: the caller bounds the whole logout (see forgetting.forget_token).
+    await asyncio.gather(
+        *(
+            _revoke_one(config, http, hint, str(token[hint]))
+            for hint in ("refresh_token", "access_token")
+            if token.get(hint)
+        )
+    )
+
+
+async def _revoke_one(
+    config: ProviderConfig, http: aiohttp.ClientSession, hint: str, value: str
+) -> None:
+    """One RFC 7009 revocation; failures are logged, not raised."""
+    revoke_url = config.revoke_url or ""
+    form = {"token": value, "token_type_hint": hint}
+    headers = {"Accept": "application/json"}
+    secret = config.current_client_secret()
+    if config.token_endpoint_auth_method == "client_secret_basic" and secret:
+        headers["Authorization"] = basic_authorization(config.client_id, secret, form_encode=True)
+    else:
+        form["client_id"] = config.client_id
+        if secret:
+            form["client_secret"] = secret
+    try:
+        async with http.post(
+            revoke_url,
+            data=form,
+            headers=headers,
+            allow_redirects=False,
+            timeout=aiohttp.ClientTimeout(total=_REVOKE_TIMEOUT_SECONDS),
+        ) as resp:
+            if resp.status != 200:
+                log.warning(
+                    "Revoking a %s at %r answered status %s.", hint, config.name, resp.status
+                )
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
 
 
 async def _revoke_with_client_auth(
@@ -406,11 +534,15 @@ async def _revoke_with_client_auth(
         session=http,
         **client_options(config),
     )
-    for hint in ("refresh_token", "access_token"):
-        value = token.get(hint)
-        if not value:
-            continue
+    revoke_url = config.revoke_url
+
+    async def one(hint: str, value: str) -> None:
         try:
-            await session.revoke_token(config.revoke_url, str(value), token_type_hint=hint)
+            await session.revoke_token(revoke_url, value, token_type_hint=hint)
         except (OAuth2Error, ProviderError, aiohttp.ClientError, TimeoutError) as exc:
             log.warning("Revoking a %s at %r failed: %s.", hint, config.name, type(exc).__name__)
+
+    # Both at once, as without client authentication.
+    await asyncio.gather(
+        *(one(h, str(token[h])) for h in ("refresh_token", "access_token") if token.get(h))
+    )

@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 import aiohttp
 from quart import request
 
+from ...client.fapi2 import FAPI2_ALGORITHMS
 from ...client.oauth2_session import OAuth2Session
 from ...client.oidc import ProviderMetadata, fetch_userinfo
 from ...errors import (
@@ -46,7 +47,7 @@ from ...storage.base import Token
 from ..flow_state import FlowRecord
 from ..http_errors import OpenIDProviderError, OpenIDVerificationError
 from .base import Identity, LoginContext, LoginResult
-from .oauth2 import OAuth2Flow, callback_params
+from .oauth2 import OAuth2Flow, callback_params, failure_reason, finish, without_id_token
 from .oidc_claims import forget, remember
 from .oidc_tenant import token_issuer
 
@@ -82,18 +83,18 @@ class OpenIDFlow(OAuth2Flow):
                 check; ``error`` names it (``id_token_nonce``, ``id_token_signature``...).
             OpenIDProviderError: The provider's keys or userinfo could not be fetched.
         """
-        result = await super().finish_login(config, ctx)
-        identity = await self.verify(config, ctx.http_session(), result.token, result.record)
-        if identity is None:
-            return result
+        received, record = await finish(config, ctx)
+        identity = await self.verify(config, ctx.http_session(), received, record)
         # The raw ID token is not stored; the account's id at the provider is, which
         # SQLTokenStore indexes (find_user).
-        token = {key: value for key, value in result.token.items() if key != "id_token"}
+        token = without_id_token(received)
+        if identity is None:  # not an OpenID provider: its ID token was not checked
+            return LoginResult(received=dict(token), token=token, record=record)
         token.setdefault("sub", identity.claims["sub"])
         return LoginResult(
-            received=result.received,
+            received=received,
             token=token,
-            record=result.record,
+            record=record,
             identity=identity,
             signal_extra={"id_token_claims": dict(identity.claims), "userinfo": identity.userinfo},
         )
@@ -266,11 +267,20 @@ class OpenIDFlow(OAuth2Flow):
             ) from exc
         except (JWKSError, DeadlineExceededError) as exc:
             raise OpenIDProviderError(
-                f"The signing keys of {name!r} could not be fetched ({type(exc).__name__}), "
+                f"The signing keys of {name!r} could not be fetched ({failure_reason(exc)}), "
                 "so its ID token cannot be checked. Try again later.",
                 provider=name,
                 error="jwks_unavailable",
             ) from exc
+        if record.acr_values is not None and id_token.get("acr") not in record.acr_values:
+            # OIDC Core §3.1.3.7 step 12: the login asked for these; a weaker one is refused.
+            raise OpenIDVerificationError(
+                f"The sign-in with {name!r} was not made at the level asked for "
+                f"(acr_values {' '.join(record.acr_values)}); nothing was stored. Sign in "
+                "again with the required method.",
+                provider=name,
+                error="id_token_acr",
+            )
         info = None
         if config.userinfo_url:
             # A resource call: only the DPoP key matters (no client authentication).
@@ -306,6 +316,8 @@ class OpenIDFlow(OAuth2Flow):
                 client_id=config.client_id,
                 client_secret=config.client_secret,
                 jwks=self._jwks,
+                # FAPI 2.0 (§5.4): only PS256, ES256 or EdDSA, whatever the provider offers.
+                algorithms=FAPI2_ALGORITHMS if config.security_profile == "fapi2" else None,
             )
         except ConfigurationError as exc:
             raise OpenIDProviderError(
@@ -332,7 +344,7 @@ async def _userinfo(
         ) from exc
     except (UserInfoError, DeadlineExceededError, aiohttp.ClientError) as exc:
         raise OpenIDProviderError(
-            f"The userinfo of {name!r} could not be fetched ({type(exc).__name__}); nothing "
+            f"The userinfo of {name!r} could not be fetched ({failure_reason(exc)}); nothing "
             "was stored. Try again later.",
             provider=name,
             error="userinfo_failed",
