@@ -197,7 +197,7 @@ class OAuthState:
             # No id yet (storing makes a new one), or the app's user loader names the
             # user and the browser id is not used.
             return
-        browser_session = cast(Any, session)._get_current_object()
+        browser_session = _session._get_current_object()
         new_id = secrets.token_urlsafe(18)
         browser_session[BROWSER_ID_KEY] = new_id
         new_user = f"browser:{new_id}"
