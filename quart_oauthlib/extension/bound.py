@@ -466,8 +466,12 @@ class _DeadTokenRetry:
         return self._run().__await__()
 
     async def __aenter__(self) -> aiohttp.ClientResponse:
-        self._response = await self._run()
-        return self._response
+        # _run inlined: every suspension of the request would pass through one more frame.
+        response = await self._send()
+        if response.status == 401 and token_refused(response):
+            response = await self._retry(response)
+        self._response = response
+        return response
 
     async def __aexit__(
         self,
@@ -482,7 +486,10 @@ class _DeadTokenRetry:
         response = await self._send()
         if not token_refused(response):
             return response
-        response.release()
+        return await self._retry(response)
+
+    async def _retry(self, refused: aiohttp.ClientResponse) -> aiohttp.ClientResponse:
+        refused.release()
         await self._bound._token_died()  # refreshed, or raises ReauthorizationRequiredError
         return await self._send()  # once: a second refusal is the caller's to see
 
