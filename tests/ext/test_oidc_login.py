@@ -141,7 +141,9 @@ async def test_a_token_stored_before_a_restart_gets_the_discovered_refresh_url(
 
     @app.route("/refresh-url")
     async def refresh_url() -> Any:
-        await oauth.corp.load_token()
+        # Reading the token does not discover (the provider may be down); getting it
+        # ready for use does.
+        await oauth.corp.ensure_active_token()
         return {"url": oauth.corp.auto_refresh_url}
 
     async with app.test_app() as test_app:
