@@ -7,7 +7,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Self, get_args
 
 import aiohttp
 from oauthlib.common import generate_token
@@ -35,6 +35,7 @@ from ._transport import (
     BasicCredentials,
     RequestContext,
     ResponseContext,
+    SessionHolder,
     maybe_await,
     require_secure_transport,
 )
@@ -181,6 +182,45 @@ class OAuth2SessionBase(BaseSession):
                 "request_object=True signs with the client's private key: "
                 "pass client_jwk= (and token_endpoint_auth_method='private_key_jwt')."
             )
+
+    def _copyable(self) -> bool:
+        """Whether :meth:`_fresh_copy` may copy this session: nothing in it is shared state.
+
+        A token, compliance hooks (closures over the session, often), client
+        authentication and DPoP (objects with state of their own) would be shared
+        by the copies, or point back at this session.
+        """
+        return (
+            not self._client.token
+            and self._client.access_token is None
+            and not any(self.compliance_hook.values())
+            and self._client_auth is None
+            and self._dpop_auth is None
+            and not self._refresh.in_flight
+        )
+
+    def _fresh_copy(self, session: aiohttp.ClientSession | None) -> Self:
+        """A new session with this one's settings and state of its own, sending through ``session``.
+
+        For sessions made per request from a template (the Quart extension's
+        bound sessions): a dict copy costs far less than ``__init__`` and a new
+        oauthlib client. Only for a template :meth:`_copyable` allows. Whatever
+        ``__init__`` makes that a request may change in place is made anew here.
+        """
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        client = object.__new__(type(self._client))
+        client.__dict__.update(self._client.__dict__)
+        client.token = {}
+        clone._client = client
+        clone.auto_refresh_kwargs = dict(self.auto_refresh_kwargs)
+        if isinstance(self.scope, list):
+            clone.scope = list(self.scope)
+        clone.token_types = set(self.token_types)
+        clone.compliance_hook = {name: [] for name in _HOOK_TYPES}
+        clone._refresh = SingleFlight()
+        clone._http = SessionHolder(session, {})
+        return clone
 
     @property
     def issuer(self) -> str | None:

@@ -64,7 +64,9 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         provider: The provider's name.
     """
 
-    def __init__(self, provider: Provider, app_state: OAuthState, http: aiohttp.ClientSession):
+    def __init__(
+        self, provider: Provider, app_state: OAuthState, http: aiohttp.ClientSession | None
+    ):
         config = provider.config  # the discovered endpoints, if discovered already
         super().__init__(
             config.client_id,
@@ -494,11 +496,41 @@ class _DeadTokenRetry:
         return await self._send()  # once: a second refusal is the caller's to see
 
 
-#: The bound session for each kind of token a Flow leaves (``Flow.protocol``).
-_BOUND_KINDS: dict[str, type[BoundOAuth1Session] | type[BoundOAuth2Session]] = {
-    "oauth1": BoundOAuth1Session,
-    "oauth2": BoundOAuth2Session,
-}
+#: A template serves no request: each copy gets its request's state (see _new_oauth2).
+_NO_STATE: Any = None
+
+
+def _oauth2_template(provider: Provider) -> BoundOAuth2Session | None:
+    """The provider's bound session without a user or a request, to copy for each request.
+
+    None where a copy would not be a new session: a compliance fix may keep the
+    session it fixed (a hook's closure), a client secret factory makes a secret
+    valid for minutes only, and client authentication and DPoP objects hold
+    state of their own.
+    """
+    config = provider.config
+    if config.compliance_fix is not None or config.client_secret_factory is not None:
+        return None
+    template = BoundOAuth2Session(provider, _NO_STATE, None)
+    return template if template._copyable() else None
+
+
+def _new_oauth2(
+    provider: Provider, state: OAuthState, http: aiohttp.ClientSession
+) -> BoundOAuth2Session:
+    """A bound session for this request: a copy of the provider's template where it has one.
+
+    Building one from scratch (a new oauthlib client, the settings worked out
+    again from the config) is most of what a protected request costs over a
+    hand-written one; the copy is the same session (see ``_fresh_copy``).
+    """
+    template = provider.derived(_oauth2_template)
+    if template is None:
+        return BoundOAuth2Session(provider, state, http)
+    bound = template._fresh_copy(http)
+    bound._app_state = state
+    bound._discover = provider.needs_discovery
+    return bound
 
 
 def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
@@ -521,8 +553,11 @@ def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
     cache = request_cache()
     bound: BoundSession | None = cache.sessions.get(name)
     if bound is None:
-        kind = _BOUND_KINDS[provider.flow.protocol]
-        bound = cache.sessions[name] = kind(provider, state, state.http_session())
+        http = state.http_session()
+        if provider.flow.protocol == "oauth1":
+            bound = cache.sessions[name] = BoundOAuth1Session(provider, state, http)
+        else:
+            bound = cache.sessions[name] = _new_oauth2(provider, state, http)
         if isinstance(bound, BoundOAuth2Session) and name in cache.tokens:
             bound._adopt(cache.tokens[name])  # read by @oauth.require: no need to wait for it
     return bound

@@ -11,8 +11,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Mapping
-from typing import Final
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
 
 import aiohttp
 from oauthlib.oauth2 import InsecureTransportError
@@ -31,6 +31,8 @@ from .http_errors import CallbackError, OpenIDProviderError
 __all__ = ["Provider", "flow_for"]
 
 log = logging.getLogger("quart_oauthlib")
+
+T = TypeVar("T")
 
 
 def _monotonic() -> float:
@@ -59,7 +61,16 @@ class Provider:
         flow: How a user signs in with it.
     """
 
-    __slots__ = ("_config", "_discovery", "_metadata", "flow", "name", "settings")
+    __slots__ = (
+        "_config",
+        "_derived",
+        "_derived_for",
+        "_discovery",
+        "_metadata",
+        "flow",
+        "name",
+        "settings",
+    )
 
     def __init__(self, settings: ProviderConfig, flow: Flow | None = None):
         self.name = settings.name
@@ -68,6 +79,9 @@ class Provider:
         self._config = settings  # the settings with what discovery found filled in
         self._metadata: ProviderMetadata | None = None
         self._discovery: ProviderDiscovery | TenantDiscovery | None = None
+        #: What ``derived`` made from ``_derived_for`` (a config), by maker.
+        self._derived: dict[Callable[[Provider], Any], Any] = {}
+        self._derived_for: ProviderConfig | None = None
         url, issuer = settings.server_metadata_url, settings.issuer
         if url is not None:
             clock = lambda: _monotonic()  # noqa: E731 -- looked up at each call
@@ -92,6 +106,24 @@ class Provider:
     def needs_discovery(self) -> bool:
         """Whether endpoints come from discovery and none was made yet in this process."""
         return self._discovery is not None and self._metadata is None
+
+    def derived(self, make: Callable[[Provider], T]) -> T:
+        """``make(self)``, made once for the current :attr:`config`.
+
+        For what every request would otherwise work out again from the config
+        (the bound sessions' settings): made anew when discovery changes the
+        config, and never for a config that is gone. ``make`` is the key, so it
+        must be one function (a module-level one), not a new closure per call.
+        """
+        config = self._config
+        if self._derived_for is not config:
+            self._derived = {}
+            self._derived_for = config
+        try:
+            value: T = self._derived[make]
+        except KeyError:
+            value = self._derived[make] = make(self)
+        return value
 
     async def resolve(self, http: aiohttp.ClientSession) -> ProviderConfig:
         """The config with the endpoints discovery found.
