@@ -271,9 +271,14 @@ class OAuth2SessionBase(BaseSession):
 
     @token.setter
     def token(self, value: Mapping[str, Any] | None) -> None:
-        load_token(self._client, value)
-        self._expires_at = expires_at_of(self._client.token)
-        self._lifetime = lifetime_of(self._client.token)
+        client = self._client
+        load_token(client, value)
+        token = client.token
+        # oauthlib parsed the expiry already (populate_token_attributes), and keeps a
+        # truthy one: parsed again only when it kept none (no expiry, or ``0``).
+        parsed = client.__dict__.get("_expires_at")
+        self._expires_at = parsed if parsed is not None else expires_at_of(token)
+        self._lifetime = lifetime_of(token)
         self._fresh_until = self._deadline()
 
     @property

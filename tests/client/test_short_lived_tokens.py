@@ -95,3 +95,29 @@ async def test_a_short_lived_token_near_its_end_is_refreshed(tls: TLS) -> None:
         async with session(tls, token=token) as oauth:
             with pytest.raises(TokenExpiredError):
                 await oauth.get(provider.url("/api/user"))
+
+
+@pytest.mark.parametrize(
+    ("token", "expires_at"),
+    [
+        ({"access_token": "a", "token_type": "Bearer", "expires_at": 0}, 0),  # long expired
+        ({"access_token": "a", "token_type": "Bearer", "expires_at": "1700000000"}, 1700000000),
+        ({"access_token": "a", "token_type": "Bearer", "expires_at": 1.5e9}, 1.5e9),
+        ({"access_token": "a", "token_type": "Bearer", "expires_at": "soon"}, None),
+        ({"access_token": "a", "token_type": "Bearer"}, None),
+    ],
+)
+def test_the_expiry_set_with_a_token_is_the_one_it_holds(
+    token: dict[str, Any], expires_at: float | None
+) -> None:
+    # The setter takes the expiry oauthlib parsed; a falsy one (0) is parsed again.
+    oauth = OAuth2Session("client", token=token)
+    assert oauth._expires_at == expires_at
+    assert (oauth._fresh_until <= time.time()) is (expires_at is not None)
+
+
+def test_an_expires_in_token_gets_a_deadline_a_margin_before_it_ends() -> None:
+    oauth = OAuth2Session("client", token={"access_token": "a", "expires_in": 3600})
+    assert oauth._expires_at is not None
+    assert abs(oauth._expires_at - (time.time() + 3600)) < 2
+    assert oauth._fresh_until == oauth._expires_at - DEFAULT_REFRESH_MARGIN
