@@ -141,9 +141,8 @@ class OAuth2SessionBase(BaseSession):
         # else a new client without a token: nothing to load (sessions are made per request)
         self._refresh: SingleFlight[Token] = SingleFlight()  # not SingleFlight[...](): slow
         self._last_fragment_url: URL | None = None
-        self.compliance_hook: dict[HookType, list[Callable[..., Any]]] = {
-            name: [] for name in _HOOK_TYPES
-        }
+        # The hooks by type, made on first use: most sessions (one per request) have none.
+        self._hooks: dict[HookType, list[Callable[..., Any]]] | None = None
         self._client_auth: ClientAuthentication | None = None
         self._issuer = issuer
         self.request_object = request_object
@@ -193,7 +192,7 @@ class OAuth2SessionBase(BaseSession):
         return (
             not self._client.token
             and self._client.access_token is None
-            and not any(self.compliance_hook.values())
+            and not any((self._hooks or {}).values())
             and self._client_auth is None
             and self._dpop_auth is None
             and not self._refresh.in_flight
@@ -217,10 +216,22 @@ class OAuth2SessionBase(BaseSession):
         if isinstance(self.scope, list):
             clone.scope = list(self.scope)
         clone.token_types = set(self.token_types)
-        clone.compliance_hook = {name: [] for name in _HOOK_TYPES}
+        clone._hooks = None
         clone._refresh = SingleFlight()
         clone._http = SessionHolder(session, {})
         return clone
+
+    @property
+    def compliance_hook(self) -> dict[HookType, list[Callable[..., Any]]]:
+        """The compliance hooks by type (see :meth:`register_compliance_hook`)."""
+        hooks = self._hooks
+        if hooks is None:
+            hooks = self._hooks = {name: [] for name in _HOOK_TYPES}
+        return hooks
+
+    @compliance_hook.setter
+    def compliance_hook(self, value: dict[HookType, list[Callable[..., Any]]]) -> None:
+        self._hooks = value
 
     @property
     def issuer(self) -> str | None:
@@ -395,7 +406,7 @@ class OAuth2SessionBase(BaseSession):
             if (
                 value is not None
                 and time.time() < self._fresh_until
-                and not self.compliance_hook["protected_request"]
+                and (self._hooks is None or not self._hooks["protected_request"])
                 and (str_url.startswith("https://") or is_secure_transport(str_url))
             ):
                 if headers:
@@ -437,7 +448,7 @@ class OAuth2SessionBase(BaseSession):
             str_url = str(url)
             if not str_url.startswith("https://"):
                 require_secure_transport(str_url)
-            hooks = self.compliance_hook["protected_request"]
+            hooks = () if self._hooks is None else self._hooks["protected_request"]
             for hook in hooks:
                 str_url, send_headers, data = await maybe_await(hook(str_url, send_headers, data))
             if self._dpop_auth is not None:
