@@ -77,7 +77,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             client_secret=config.client_secret,
             session=http,
             # The provider's one DPoP key and client authentication (assertions...).
-            **client_options(config),
+            **provider.derived(_client_options),
         )
         self.provider = config.name
         self._app_state = app_state
@@ -494,6 +494,11 @@ class _DeadTokenRetry:
         refused.release()
         await self._bound._token_died()  # refreshed, or raises ReauthorizationRequiredError
         return await self._send()  # once: a second refusal is the caller's to see
+
+
+def _client_options(provider: Provider) -> dict[str, Any]:
+    """:func:`client_options` of the provider's current config (made once per config)."""
+    return client_options(provider.config)
 
 
 #: A template serves no request: each copy gets its request's state (see _new_oauth2).

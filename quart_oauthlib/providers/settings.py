@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
+from functools import cached_property, partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypedDict, get_args
 from urllib.parse import urlsplit
@@ -211,7 +211,7 @@ class ProviderConfig:
     #: ``"fapi2"``: the FAPI 2.0 Security Profile, checked at ``init_app``.
     security_profile: SecurityProfile | None = None
 
-    @property
+    @cached_property  # the config never changes: worked out once, not per request
     def modern_client(self) -> bool:
         """Whether calls to the provider go through ``ClientAuthentication``.
 
@@ -225,7 +225,7 @@ class ProviderConfig:
             or self.request_object
         )
 
-    @property
+    @cached_property
     def uses_par(self) -> bool:
         """Whether this login is pushed (RFC 9126): ``par=True``, or the metadata requires it."""
         if self.par is not None:
