@@ -206,10 +206,11 @@ class OAuth2SessionBase(BaseSession):
         oauthlib client. Only for a template :meth:`_copyable` allows. Whatever
         ``__init__`` makes that a request may change in place is made anew here.
         """
+        # A dict's copy() clones its table; update() would insert key by key, resizing.
         clone = object.__new__(type(self))
-        clone.__dict__.update(self.__dict__)
+        clone.__dict__ = self.__dict__.copy()
         client = object.__new__(type(self._client))
-        client.__dict__.update(self._client.__dict__)
+        client.__dict__ = self._client.__dict__.copy()
         client.token = {}
         clone._client = client
         clone.auto_refresh_kwargs = dict(self.auto_refresh_kwargs)
