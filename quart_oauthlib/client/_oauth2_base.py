@@ -47,6 +47,7 @@ from .oauth2_auth import (
     lifetime_of,
     load_token,
     margin_for,
+    send_deadline,
 )
 
 if TYPE_CHECKING:
@@ -305,9 +306,7 @@ class OAuth2SessionBase(BaseSession):
 
     def _deadline(self) -> float:
         """When the current token stops being sent (infinity for one without expiry)."""
-        if self._expires_at is None:
-            return math.inf
-        return self._expires_at - margin_for(self._refresh_margin, self._lifetime)
+        return send_deadline(self._expires_at, self._refresh_margin, self._lifetime)
 
     @property
     def access_token(self) -> str | None:

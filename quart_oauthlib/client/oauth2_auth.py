@@ -58,6 +58,17 @@ def margin_for(margin: float, lifetime: float | None) -> float:
     return max(0.0, min(margin, lifetime * MARGIN_SHARE_OF_LIFETIME))
 
 
+def send_deadline(expires_at: float | None, margin: float, lifetime: float | None) -> float:
+    """When a token stops being sent: its expiry less the scaled margin (infinity if none).
+
+    Sessions and the middleware work it out when the token or the margin is set, so a
+    request only compares it with the clock.
+    """
+    if expires_at is None:
+        return math.inf
+    return expires_at - margin_for(margin, lifetime)
+
+
 def token_expired(token: Mapping[str, Any], margin: float) -> bool:
     """True if ``token`` should no longer be sent: :func:`is_expired` with a scaled margin."""
     return is_expired(expires_at_of(token), margin_for(margin, lifetime_of(token)))
@@ -179,10 +190,7 @@ class OAuth2:
         self._fresh_until = self._deadline()
 
     def _deadline(self) -> float:
-        # Worked out when the token or the margin is set, not on every request.
-        if self._expires_at is None:
-            return math.inf
-        return self._expires_at - margin_for(self._refresh_margin, self._lifetime)
+        return send_deadline(self._expires_at, self._refresh_margin, self._lifetime)
 
     async def __call__(
         self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
