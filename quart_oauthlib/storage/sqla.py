@@ -43,7 +43,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from contextlib import AbstractAsyncContextManager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from ..errors import ConfigurationError
 from ._lease import (
@@ -364,6 +364,32 @@ def _make_table(name: str) -> Table:
     return table
 
 
+#: How often, and how far apart, a connection retries switching a new file to WAL.
+_WAL_ATTEMPTS: Final = 100
+_WAL_RETRY_SECONDS: Final = 0.02
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """``PRAGMA journal_mode=WAL``, retried while another connection holds the file.
+
+    SQLite does not call its busy handler for this pragma: workers opening a new
+    file at the same moment would otherwise fail their first call with "database is
+    locked". Once one of them has switched the file, the mode is kept in it. This runs
+    in the driver's thread, so the short sleep never blocks the event loop.
+    """
+    import sqlite3
+
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == _WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(_WAL_RETRY_SECONDS)
+        else:
+            return
+
+
 def _make_engine(url: str) -> AsyncEngine:
     from sqlalchemy import event
     from sqlalchemy.ext.asyncio import create_async_engine
@@ -377,7 +403,7 @@ def _make_engine(url: str) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "connect")
         def _wal(dbapi_connection: Any, record: Any) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            _switch_to_wal(cursor)
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
