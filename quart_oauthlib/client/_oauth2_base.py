@@ -16,7 +16,6 @@ from oauthlib.oauth2 import (
     TokenExpiredError,
     WebApplicationClient,
 )
-from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from yarl import URL
 
 from ..errors import ConfigurationError, TokenUpdated
@@ -38,6 +37,7 @@ from ._transport import (
     SessionHolder,
     maybe_await,
     require_secure_transport,
+    secure_transport,
 )
 from .oauth2_auth import (
     DEFAULT_REFRESH_MARGIN,
@@ -71,6 +71,20 @@ Token = dict[str, Any]
 TokenUpdater = Callable[[Token], "Awaitable[None] | None"]
 
 _UNSET: Any = object()
+#: (access token, token type, placement, the Authorization value or None).
+_Bearer = tuple[object, object, object, str | None]
+_NO_BEARER: _Bearer = (_UNSET, _UNSET, _UNSET, None)
+
+
+def _bearer_of(client: Client) -> _Bearer:
+    """The fast path's Authorization value for the client's token, and what it came from."""
+    return (
+        client.access_token,
+        client.token_type,
+        client.default_token_placement,
+        authorization_value(client),
+    )
+
 
 _JSON_FORM_HEADERS = {
     "Accept": "application/json",
@@ -114,10 +128,9 @@ class OAuth2SessionBase(BaseSession):
         self._expires_at: float | None = None
         self._lifetime: float | None = None
         self._fresh_until = math.inf
-        #: The Authorization value of the fast path, and the client's access token,
-        #: token type and placement it was made from (checked by identity per request).
-        self._bearer: str | None = None
-        self._bearer_for: tuple[object, object, object] = (_UNSET, _UNSET, _UNSET)
+        #: The client's access token, token type and placement (checked by identity on
+        #: each request), and the fast path's Authorization value made from them.
+        self._bearer: _Bearer = _NO_BEARER
         if pkce is not None and pkce not in get_args(PKCEMethod):
             raise ValueError(f"pkce must be one of {get_args(PKCEMethod)} or None")
         self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
@@ -204,24 +217,29 @@ class OAuth2SessionBase(BaseSession):
 
         For sessions made per request from a template (the Quart extension's
         bound sessions): a dict copy costs far less than ``__init__`` and a new
-        oauthlib client. Only for a template :meth:`_copyable` allows. Whatever
-        ``__init__`` makes that a request may change in place is made anew here.
+        oauthlib client. Only for a template :meth:`_copyable` allows.
         """
-        # A dict's copy() clones its table; update() would insert key by key, resizing.
         clone = object.__new__(type(self))
-        clone.__dict__ = self.__dict__.copy()
+        clone.__dict__ = self._copied_state(session)
+        return clone
+
+    def _copied_state(self, session: aiohttp.ClientSession | None) -> dict[str, Any]:
+        """The attributes of a :meth:`_fresh_copy`: whatever ``__init__`` makes that a
+        request may change in place is made anew."""
+        # A dict's copy() clones its table; update() would insert key by key, resizing.
+        state = self.__dict__.copy()
         client = object.__new__(type(self._client))
         client.__dict__ = self._client.__dict__.copy()
         client.token = {}
-        clone._client = client
-        clone.auto_refresh_kwargs = dict(self.auto_refresh_kwargs)
+        state["_client"] = client
+        state["auto_refresh_kwargs"] = dict(self.auto_refresh_kwargs)
         if isinstance(self.scope, list):
-            clone.scope = list(self.scope)
-        clone.token_types = set(self.token_types)
-        clone._hooks = None
-        clone._refresh = SingleFlight()
-        clone._http = SessionHolder(session, {})
-        return clone
+            state["scope"] = list(self.scope)
+        state["token_types"] = set(self.token_types)
+        state["_hooks"] = None
+        state["_refresh"] = SingleFlight()
+        state["_http"] = SessionHolder(session, {})
+        return state
 
     @property
     def compliance_hook(self) -> dict[HookType, list[Callable[..., Any]]]:
@@ -385,38 +403,38 @@ class OAuth2SessionBase(BaseSession):
         otherwise ``oauthlib.oauth2.TokenExpiredError`` is raised. ``kwargs`` go
         to ``aiohttp.ClientSession.request``.
         """
-        if not withhold_token and self._token_ready():
-            # The fast path: a fresh Bearer token in the header and no hook to run. The
-            # request is aiohttp's own, with no coroutine of ours around it: every
-            # suspension of a request would otherwise pass through two more frames.
-            client = self._client
-            if (
-                client.access_token is not self._bearer_for[0]
-                or client.token_type is not self._bearer_for[1]
-                or client.default_token_placement is not self._bearer_for[2]
-            ):
-                self._bearer_for = (
-                    client.access_token,
-                    client.token_type,
-                    client.default_token_placement,
-                )
-                self._bearer = authorization_value(client)
-            value = self._bearer
-            str_url = str(url)
-            if (
-                value is not None
-                and time.time() < self._fresh_until
-                and (self._hooks is None or not self._hooks["protected_request"])
-                and (str_url.startswith("https://") or is_secure_transport(str_url))
-            ):
+        # The fast path: a fresh Bearer token in the header and no hook to run. The
+        # request is aiohttp's own, with no coroutine of ours around it: every
+        # suspension of a request would otherwise pass through two more frames.
+        # Each operation here is paid on every request (see benchmarks/bench_oauth2).
+        client = self._client
+        bearer = self._bearer
+        if (
+            client.access_token is not bearer[0]
+            or client.token_type is not bearer[1]
+            or client.default_token_placement is not bearer[2]
+        ):
+            bearer = self._bearer = _bearer_of(client)
+        value = bearer[3]
+        if (
+            value is not None
+            and not withhold_token
+            and time.time() < self._fresh_until
+            and (self._hooks is None or not self._hooks["protected_request"])
+        ):
+            str_url = url if url.__class__ is str else str(url)
+            if secure_transport(str_url):
                 if headers:
                     send_headers = dict(headers)
                     send_headers["Authorization"] = value
                 else:
                     send_headers = {"Authorization": value}
-                return self._http.session.request(
-                    method, str_url, data=data, headers=send_headers, **kwargs
-                )
+                # The holder's session as it is; the property (which reopens a closed
+                # owned one) only when there is none yet.
+                http = self._http.current
+                if http is None:
+                    http = self._http.session
+                return http.request(method, str_url, data=data, headers=send_headers, **kwargs)
         return RequestContext(
             self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
         )
@@ -424,10 +442,6 @@ class OAuth2SessionBase(BaseSession):
     def _margin(self) -> float:
         """The refresh margin for the current token: scaled down for short-lived ones."""
         return margin_for(self.refresh_margin, self._lifetime)
-
-    def _token_ready(self) -> bool:
-        """Whether the token to send is at hand without awaiting anything."""
-        return True
 
     async def _send(
         self,

@@ -37,6 +37,32 @@ REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
 BasicCredentials = tuple[str, str] | aiohttp.BasicAuth
 
 
+_INSECURE_TRANSPORT_VARIABLE: Final = "OAUTHLIB_INSECURE_TRANSPORT"
+# os.environ keeps its encoded copy in a plain dict that every change to os.environ
+# updates: a lookup there gives oauthlib's answer (a non-empty value) without encoding
+# the name and decoding the value on every request. CPython's layout on every
+# platform; anything else falls back to oauthlib's own check.
+_ENVIRON_DATA: Mapping[Any, Any] | None = getattr(os.environ, "_data", None)
+try:
+    _ENVIRON_KEY: Any = os.environ.encodekey(_INSECURE_TRANSPORT_VARIABLE)
+except AttributeError:  # not CPython's os.environ
+    _ENVIRON_DATA = None
+
+
+def secure_transport(url: str) -> bool:
+    """oauthlib's ``is_secure_transport``: https, or OAUTHLIB_INSECURE_TRANSPORT set.
+
+    Read from the environment on each call, as oauthlib does, at a fraction of
+    the cost: authorized requests to plain-http URLs (local development, tests,
+    benchmarks) make this check every time.
+    """
+    if url.startswith("https://"):
+        return True
+    if _ENVIRON_DATA is None:
+        return is_secure_transport(url)
+    return bool(_ENVIRON_DATA.get(_ENVIRON_KEY)) or url.lower().startswith("https://")
+
+
 def require_secure_transport(url: str | URL) -> None:
     """Refuse plain http unless OAUTHLIB_INSECURE_TRANSPORT is set, as oauthlib does."""
     if not is_secure_transport(str(url)):
@@ -310,23 +336,25 @@ class SessionHolder:
     do). A borrowed session is never closed by us.
     """
 
-    __slots__ = ("_borrowed", "_options", "_session")
+    __slots__ = ("_borrowed", "_options", "current")
 
     def __init__(self, session: aiohttp.ClientSession | None, options: dict[str, Any]):
-        self._session = session
+        #: The session, or None before the first use of an owned one. Read as it is by
+        #: the hot paths; :attr:`session` also replaces an owned one closed behind our back.
+        self.current = session
         self._borrowed = session is not None
         self._options = options
 
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created now if needed."""
-        session = self._session
+        session = self.current
         if session is None or (session.closed and not self._borrowed):
-            session = self._session = aiohttp.ClientSession(**self._options)
+            session = self.current = aiohttp.ClientSession(**self._options)
         return session
 
     async def close(self) -> None:
         """Close the session if we own it."""
-        if self._session is not None and not self._borrowed:
-            await self._session.close()
-            self._session = None
+        if self.current is not None and not self._borrowed:
+            await self.current.close()
+            self.current = None

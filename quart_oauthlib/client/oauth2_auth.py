@@ -90,6 +90,52 @@ def is_expired(expires_at: float | None, margin: float) -> bool:
     return expires_at is not None and expires_at - margin <= time.time()
 
 
+def sends_plain_bearer(client: Client) -> bool:
+    """Whether ``client`` puts a Bearer token in the header as :func:`authorization_value` does."""
+    return (
+        type(client).add_token is _base_add_token
+        and client.default_token_placement == AUTH_HEADER
+        and str(client.token_type).lower() == "bearer"
+    )
+
+
+def adopted_bearer(token: Mapping[str, Any], margin: float) -> tuple[str, float] | None:
+    """What a plain-Bearer session given ``token`` would send, and until when.
+
+    ``(Authorization value, send deadline)`` worked out from the dict alone, as
+    the session's token setter and :func:`authorization_value` would, for a
+    token with a non-empty access token of type Bearer (or none) and a usable
+    expiry. None for anything else, which takes the session's full path.
+    """
+    access = token.get("access_token")
+    if not access or access.__class__ is not str:
+        return None
+    kind = token.get("token_type", "Bearer")
+    if kind.__class__ is not str or kind.lower() != "bearer":
+        return None
+    expires_at = token.get("expires_at")
+    lifetime = token.get("expires_in")
+    expiry: Any
+    if (expires_at.__class__ is int or expires_at.__class__ is float) and (
+        lifetime is None or lifetime.__class__ is int
+    ):
+        # A stored token's usual shape, for which oauthlib's parse_expires gives
+        # expires_at as it is: not called, as this runs on every protected request.
+        expiry = expires_at
+    else:
+        try:
+            expiry = parse_expires(token)[2]  # type: ignore[arg-type]  # any mapping does
+        except (ValueError, TypeError, OverflowError):
+            return None  # the session's setter raises the same: let it
+        if expiry is None:
+            return f"Bearer {access}", math.inf
+        if expiry.__class__ is not int and expiry.__class__ is not float:
+            return None
+    if not math.isfinite(expiry):
+        return None
+    return f"Bearer {access}", expiry - margin_for(margin, lifetime_of(token))
+
+
 def authorization_value(client: Client) -> str | None:
     """The ``Authorization`` value for the common case, or None to let oauthlib decide.
 

@@ -10,20 +10,20 @@ writes it back to the store.
 
 from __future__ import annotations
 
-import functools
 import re
-from collections.abc import Callable, Generator, Mapping
+import time
+from collections.abc import Generator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from quart import has_request_context
 from yarl import URL
 
-from ..client._transport import ResponseContext
+from ..client._transport import ResponseContext, secure_transport
 from ..client.oauth1_session import OAuth1Session
-from ..client.oauth2_auth import token_expired
+from ..client.oauth2_auth import adopted_bearer, sends_plain_bearer, token_expired
 from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
@@ -39,7 +39,7 @@ from .forgetting import forget_token
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
 from .provider import Provider
-from .state import OAuthState, get_state, request_cache
+from .state import OAuthState, RequestCache, get_state, request_cache
 from .token_access import TokenGuard
 from .token_hooks import call_update_token
 
@@ -63,6 +63,38 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     Attributes:
         provider: The provider's name.
     """
+
+    # A session made for a request from its provider's template starts lazy: it holds
+    # only what sending with the token @oauth.require read needs, and the rest is
+    # copied from the template the first time anything else is touched (see
+    # _lazy_session). Most protected requests never get that far.
+    #: The template to copy the rest from, while the session is lazy.
+    _template: BoundOAuth2Session | None = None
+    #: The adopted token's Authorization value and send deadline, while lazy.
+    _adopted_bearer: tuple[str, float] | None = None
+    #: The app's aiohttp session, which a lazy session sends through.
+    _http_session: aiohttp.ClientSession | None = None
+
+    if not TYPE_CHECKING:  # to type checkers, a session has only the attributes it declares
+
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for what neither the instance nor its class holds: on a lazy
+            # session, anything the template has. Copied once, then found as usual.
+            template = self.__dict__.get("_template")
+            if template is None:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            self._complete(template)
+            return getattr(self, name)
+
+    def _complete(self, template: BoundOAuth2Session) -> None:
+        """Turn a lazy session into a whole one: the template's state, then its own."""
+        own = self.__dict__
+        state = template._copied_state(own["_http_session"])
+        adopted = own.get("_adopted")
+        state.update((key, value) for key, value in own.items() if key not in _LAZY_ONLY_ATTRIBUTES)
+        self.__dict__ = state  # nothing lazy left: __getattr__ is not reached again
+        if adopted:
+            self.token = adopted
 
     def __init__(
         self, provider: Provider, app_state: OAuthState, http: aiohttp.ClientSession | None
@@ -112,14 +144,36 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         provider setting ``refresh_on_invalid_token=False`` turns this off.
         """
         url = api_url(self.provider, self._api_base, url)
+        if not args and not kwargs:  # the common call: nothing to look into
+            if self._refresh_on_invalid_token:
+                return _DeadTokenRetry(self, method, url, args, kwargs)
+            return self._send_once(method, url, args, kwargs)
         if "token" in kwargs:
             kwargs = with_explicit_token(self.provider, str(url), kwargs)
-        send = functools.partial(super().request, method, url, *args, **kwargs)
         data = args[0] if args else kwargs.get("data")
         withhold = kwargs.get("withhold_token", args[2] if len(args) > 2 else False)
         if withhold or not self._refresh_on_invalid_token or not _replayable(data):
-            return send()
-        return _DeadTokenRetry(self, send)
+            return self._send_once(method, url, args, kwargs)
+        return _DeadTokenRetry(self, method, url, args, kwargs)
+
+    def _send_once(
+        self, method: str, url: str | URL, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> ResponseContext:
+        """Send the request once: with the adopted token while the session is lazy
+        and the token fresh, else as ``OAuth2Session.request`` does."""
+        bearer = self._adopted_bearer
+        if bearer is not None and not args and time.time() < bearer[1]:
+            str_url = url if url.__class__ is str else str(url)
+            http = self._http_session
+            if http is not None and secure_transport(str_url):
+                if not kwargs:
+                    return http.request(method, str_url, headers={"Authorization": bearer[0]})
+                if _FULL_PATH_KEYWORDS.isdisjoint(kwargs):
+                    headers = kwargs.get("headers")
+                    send_headers = dict(headers) if headers else {}
+                    send_headers["Authorization"] = bearer[0]
+                    return http.request(method, str_url, **{**kwargs, "headers": send_headers})
+        return OAuth2Session.request(self, method, url, *args, **kwargs)
 
     async def _token_died(self) -> None:
         """The provider called the token invalid: refresh it once, or drop it."""
@@ -162,19 +216,30 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
                 self.issuer = config.assertion_audience  # the discovered issuer
         return await self.load_token()
 
-    def _token_ready(self) -> bool:
-        return self._loaded and not self._discover  # else _send loads it first
-
     async def _send(self, *args: Any, **kwargs: Any) -> aiohttp.ClientResponse:
         await self._prepare()  # every request verb not on the fast path ends here
         return await super()._send(*args, **kwargs)
 
     def _adopt(self, token: Token | None) -> None:
-        """Take the token this request already read from the store (see bound_session)."""
-        if not self._loaded:
-            self._loaded = True
-            if token:
-                self.token = token
+        """Take the token this request already read from the store (see bound_session).
+
+        A lazy session keeps it as it is, with what it would send, when that is a
+        plain Bearer token and the endpoints are known; the session is completed
+        with it on first need.
+        """
+        if self._loaded:
+            return
+        self._loaded = True
+        if not token:
+            return
+        template = self._template
+        if template is not None and not self._discover:
+            bearer = adopted_bearer(token, template.refresh_margin)
+            if bearer is not None:
+                self._adopted = token
+                self._adopted_bearer = bearer
+                return
+        self.token = token
 
     async def id_token_claims(self) -> dict[str, Any] | None:
         """The verified ID token claims kept from the user's login (OpenID providers).
@@ -457,11 +522,21 @@ def _replayable(data: Any) -> bool:
 class _DeadTokenRetry:
     """The request context of a bound session: one refresh-and-retry on a dead token."""
 
-    __slots__ = ("_bound", "_response", "_send")
+    __slots__ = ("_args", "_bound", "_kwargs", "_method", "_response", "_url")
 
-    def __init__(self, bound: BoundOAuth2Session, send: Callable[[], ResponseContext]):
+    def __init__(
+        self,
+        bound: BoundOAuth2Session,
+        method: str,
+        url: str | URL,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ):
         self._bound = bound
-        self._send = send
+        self._method = method
+        self._url = url
+        self._args = args
+        self._kwargs = kwargs
         self._response: aiohttp.ClientResponse | None = None
 
     def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]:
@@ -469,7 +544,7 @@ class _DeadTokenRetry:
 
     async def __aenter__(self) -> aiohttp.ClientResponse:
         # _run inlined: every suspension of the request would pass through one more frame.
-        response = await self._send()
+        response = await self._bound._send_once(self._method, self._url, self._args, self._kwargs)
         if response.status == 401 and token_refused(response):
             response = await self._retry(response)
         self._response = response
@@ -485,7 +560,7 @@ class _DeadTokenRetry:
             self._response.release()
 
     async def _run(self) -> aiohttp.ClientResponse:
-        response = await self._send()
+        response = await self._bound._send_once(self._method, self._url, self._args, self._kwargs)
         if not token_refused(response):
             return response
         return await self._retry(response)
@@ -493,7 +568,9 @@ class _DeadTokenRetry:
     async def _retry(self, refused: aiohttp.ClientResponse) -> aiohttp.ClientResponse:
         refused.release()
         await self._bound._token_died()  # refreshed, or raises ReauthorizationRequiredError
-        return await self._send()  # once: a second refusal is the caller's to see
+        # Once: a second refusal is the caller's to see. The session is whole by now
+        # (the refresh completed it), so this sends the new token.
+        return await self._bound._send_once(self._method, self._url, self._args, self._kwargs)
 
 
 def _client_options(provider: Provider) -> dict[str, Any]:
@@ -517,25 +594,61 @@ def _oauth2_template(provider: Provider) -> BoundOAuth2Session | None:
     if config.compliance_fix is not None or config.client_secret_factory is not None:
         return None
     template = BoundOAuth2Session(provider, _NO_STATE, None)
-    return template if template._copyable() else None
+    if not template._copyable() or not sends_plain_bearer(template._client):
+        return None
+    return template
 
 
 def _new_oauth2(
-    provider: Provider, state: OAuthState, http: aiohttp.ClientSession
+    provider: Provider, state: OAuthState, http: aiohttp.ClientSession, cache: RequestCache
 ) -> BoundOAuth2Session:
-    """A bound session for this request: a copy of the provider's template where it has one.
+    """A bound session for this request: a lazy copy of the provider's template where it has one.
 
     Building one from scratch (a new oauthlib client, the settings worked out
-    again from the config) is most of what a protected request costs over a
-    hand-written one; the copy is the same session (see ``_fresh_copy``).
+    again from the config) is most of what a protected request would cost over
+    a hand-written one; a lazy copy holds a few references, and the token
+    ``@oauth.require`` read, until it is needed as a whole session (see
+    ``BoundOAuth2Session._complete``).
     """
     template = provider.derived(_oauth2_template)
+    name = provider.name
+    token = cache.tokens.get(name, _NOT_READ)
     if template is None:
-        return BoundOAuth2Session(provider, state, http)
-    bound = template._fresh_copy(http)
-    bound._app_state = state
-    bound._discover = provider.needs_discovery
+        bound = BoundOAuth2Session(provider, state, http)
+    else:
+        discover = provider.needs_discovery
+        bearer = None
+        if token and token is not _NOT_READ and not discover:
+            bearer = adopted_bearer(token, template.refresh_margin)
+        bound = object.__new__(BoundOAuth2Session)
+        bound.__dict__ = {
+            # What the request path reads before the session is completed.
+            "_template": template,
+            "_http_session": http,
+            "provider": name,
+            "_app_state": state,
+            "_source": provider,
+            "_loaded": bearer is not None,
+            "_discover": discover,
+            "_api_base": template._api_base,
+            "_refresh_on_invalid_token": template._refresh_on_invalid_token,
+            "_guarded": True,
+        }
+        if bearer is not None:  # what _adopt() would keep, spelt out on this hot path
+            bound._adopted = token
+            bound._adopted_bearer = bearer
+            return bound
+    if token is not _NOT_READ:
+        bound._adopt(token)  # read by @oauth.require: no need to wait for it
     return bound
+
+
+#: Not read by this request yet.
+_NOT_READ: Any = object()
+#: What only a lazy session holds: dropped when it is completed.
+_LAZY_ONLY_ATTRIBUTES = frozenset({"_template", "_adopted", "_adopted_bearer"})
+#: Keywords of ``request`` that the lazy fast path leaves to the whole session.
+_FULL_PATH_KEYWORDS = frozenset({"token", "withhold_token", "client_id", "client_secret"})
 
 
 def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
@@ -552,17 +665,33 @@ def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
             f"oauth[{name!r}] is bound to the user of the current request; use it inside a "
             "request, or build an OAuth2Session with the token yourself elsewhere."
         )
-    if state is None:
-        state = get_state()
-    provider = state.provider(name)
     cache = request_cache()
     bound: BoundSession | None = cache.sessions.get(name)
-    if bound is None:
-        http = state.http_session()
-        if provider.flow.protocol == "oauth1":
-            bound = cache.sessions[name] = BoundOAuth1Session(provider, state, http)
-        else:
-            bound = cache.sessions[name] = _new_oauth2(provider, state, http)
-        if isinstance(bound, BoundOAuth2Session) and name in cache.tokens:
-            bound._adopt(cache.tokens[name])  # read by @oauth.require: no need to wait for it
+    if bound is not None:
+        return bound
+    if state is None:
+        state = get_state()
+    return _bind(state, cache, state.provider(name))
+
+
+def _bind(state: OAuthState, cache: RequestCache, provider: Provider) -> BoundSession:
+    """Make and keep the request's session for ``provider``."""
+    http = state.http_session()
+    bound: BoundSession
+    if provider.flow.protocol == "oauth1":
+        bound = BoundOAuth1Session(provider, state, http)
+    else:
+        bound = _new_oauth2(provider, state, http, cache)
+    cache.sessions[provider.name] = bound
     return bound
+
+
+def bind_now(state: OAuthState, cache: RequestCache, provider: Provider) -> None:
+    """Make the request's OAuth 2 session for ``provider`` now, with the token just read.
+
+    ``@oauth.require`` has the app's state, the request's cache and the token at
+    hand: the view's ``oauth.<name>`` then finds its session made. OAuth 1
+    sessions, which cost more to make, are left to the first use.
+    """
+    if provider.name not in cache.sessions and provider.flow.protocol != "oauth1":
+        _bind(state, cache, provider)

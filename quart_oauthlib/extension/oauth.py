@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, ParamSpec, TypeVar
 
 import aiohttp
-from quart import Quart, current_app, has_app_context
+from quart import Quart, current_app, has_app_context, has_request_context
 from quart.typing import ResponseReturnValue
 
 from ..client.tls import trust_store_with
@@ -48,6 +48,7 @@ from .state import (
     UserIdLoader,
     end_request,
     get_state,
+    request_cache,
 )
 from .templating import oauth_logout_button
 from .views import make_blueprint
@@ -170,6 +171,11 @@ class QuartOAuth:
 
     def __getattr__(self, name: str) -> BoundSession:
         """``oauth.github`` is sugar for ``oauth["github"]``, for configured providers only."""
+        if has_request_context():
+            # Made already by @oauth.require, or by an earlier use in this request.
+            made = request_cache().sessions.get(name)
+            if made is not None:
+                return made  # type: ignore[no-any-return]
         state = current_app.extensions.get(EXTENSION_KEY) if has_app_context() else None
         if name.startswith("_") or state is None:
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -19,6 +19,8 @@ from quart import Quart, current_app, g, session
 
 from ..errors import UnknownProviderError
 from ..storage.base import Token, TokenStore
+from ..storage.memory import MemoryTokenStore
+from ..storage.session import SessionTokenStore
 from .flow_state import FlowStore
 from .flows.oidc_claims import CLAIMS_KEY
 from .provider import Provider
@@ -39,7 +41,22 @@ _g: Any = g
 _session: Any = session
 _current_app: Any = current_app
 
+#: The ``get`` of stores whose reads need no I/O (a subclass overriding ``get`` may do some).
+_IN_MEMORY_GETS = (SessionTokenStore.get, MemoryTokenStore.get)
+
 SessionFactory = Callable[[], aiohttp.ClientSession]
+TokenReader = Callable[[str, str], "Token | None"]
+
+
+def immediate_reader(store: TokenStore) -> TokenReader | None:
+    """The store's read that needs no awaiting (the cookie, memory), or None."""
+    if getattr(type(store), "get", None) not in _IN_MEMORY_GETS:
+        return None
+    if isinstance(store, SessionTokenStore | MemoryTokenStore):
+        return store.get_now
+    return None
+
+
 UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
 
 
@@ -93,8 +110,12 @@ class OAuthState:
     #: Back-channel logout tokens already used (when the store cannot keep them).
     seen_logout_jtis: SeenJtis = field(default_factory=SeenJtis)
 
+    #: The store's read that needs no awaiting, or None (see :meth:`token_now`).
+    read_now: TokenReader | None = field(init=False)
+
     def __post_init__(self) -> None:
         self.refresher = RefreshCoordinator(self.store)
+        self.read_now = immediate_reader(self.store)
 
     def __repr__(self) -> str:
         return f"<OAuthState providers={sorted(self.providers)} store={self.store!r}>"
@@ -221,14 +242,15 @@ class OAuthState:
                 for name, entry in claims.items()
             }
 
-    def user_id_now(self) -> tuple[bool, str | None]:
+    def user_id_now(self, cache: RequestCache | None = None) -> tuple[bool, str | None]:
         """Whose tokens this request uses, without awaiting: ``(known, user)``.
 
         Not known when the user loader is async (its coroutine is closed unstarted,
         so none of its code ran); ``user_id`` then finds the answer. Never makes
-        a browser id.
+        a browser id. ``cache`` is the request's, when the caller has it already.
         """
-        cache = request_cache()
+        if cache is None:
+            cache = request_cache()
         if cache.user_id is not None:
             return True, cache.user_id
         loader = self.user_id_loader()
@@ -245,6 +267,26 @@ class OAuthState:
             user = None if browser is None else f"browser:{browser}"
         cache.user_id = user
         return True, user
+
+    def token_now(self, cache: RequestCache, provider: str) -> tuple[bool, Token | None]:
+        """The current user's ``provider`` token without awaiting: ``(known, token)``.
+
+        Known when this request read it already, or when the store keeps tokens in
+        memory (the session cookie, ``MemoryTokenStore``) and the user is known
+        without awaiting (no user loader, or a sync one). What :meth:`cached_token`
+        would give, minus the coroutines, which a protected request pays for.
+        """
+        tokens = cache.tokens
+        if provider in tokens:
+            return True, tokens[provider]
+        read = self.read_now
+        if read is None:
+            return False, None
+        known, user = self.user_id_now(cache)
+        if not known:
+            return False, None
+        token = tokens[provider] = read(provider, user) if user is not None else None
+        return True, token
 
     async def load_token(self, provider: str, *, fresh: bool = False) -> Token | None:
         """The current user's token for ``provider`` (read once per request)."""

@@ -14,27 +14,13 @@ Nothing runs before each request: a request that never looks at a token pays not
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from ..errors import TokenNotLoadedError
-from ..storage.base import Token, TokenStore
-from ..storage.memory import MemoryTokenStore
-from ..storage.session import SessionTokenStore
+from ..storage.base import Token
 from .state import OAuthState, request_cache
 
 __all__ = ["TokenGuard", "read_token_now"]
-
-#: The ``get`` of stores whose reads need no I/O (a subclass overriding ``get`` may do some).
-_IN_MEMORY_GETS = (SessionTokenStore.get, MemoryTokenStore.get)
-
-
-def _reader(store: TokenStore) -> Callable[[str, str], Token | None] | None:
-    if getattr(type(store), "get", None) not in _IN_MEMORY_GETS:
-        return None
-    if isinstance(store, SessionTokenStore | MemoryTokenStore):
-        return store.get_now
-    return None
 
 
 def read_token_now(state: OAuthState, provider: str) -> tuple[bool, Token | None]:
@@ -44,18 +30,7 @@ def read_token_now(state: OAuthState, provider: str) -> tuple[bool, Token | None
     memory (the session cookie, ``MemoryTokenStore``) and the user is known
     without awaiting (no user loader, or a sync one).
     """
-    cache = request_cache()
-    if provider in cache.tokens:
-        return True, cache.tokens[provider]
-    read = _reader(state.store)
-    if read is None:
-        return False, None
-    known, user = state.user_id_now()
-    if not known:
-        return False, None
-    token = read(provider, user) if user is not None else None
-    cache.tokens[provider] = token
-    return True, token
+    return state.token_now(request_cache(), provider)
 
 
 class TokenGuard:

@@ -25,8 +25,9 @@ from quart_oauthlib.extension.state import get_state, request_cache
 
 #: Values a session may share with another: they never change in place.
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset, types.FunctionType)
-#: Attributes that are the app's, not the request's: shared on purpose.
-_SHARED = {"_app_state", "_source"}
+#: Attributes that are the app's, not the request's: shared on purpose (the template
+#: only while the session is lazy: it is read, never changed).
+_SHARED = {"_app_state", "_source", "_template", "_http_session"}
 
 
 def _app(**settings: Any) -> Quart:
@@ -91,9 +92,13 @@ async def test_a_copy_is_the_session_init_would_build(app: Quart) -> None:
         provider = state.provider("corp")
         http = state.http_session()
         built = BoundOAuth2Session(provider, state, http)
-        copied = _new_oauth2(provider, state, http)
+        copied = _new_oauth2(provider, state, http, request_cache())
     assert provider.derived(_oauth2_template) is not None  # the copy did come from a template
     assert type(copied) is type(built)
+    assert "_client" not in vars(copied)  # lazy until something needs the whole session
+    assert copied.client_id == "cid"
+    sends_through = vars(copied).pop("_http_session")  # kept from its lazy days
+    assert sends_through is http
     assert vars(copied).keys() == vars(built).keys()
     for key, value in vars(built).items():
         other = vars(copied)[key]
