@@ -30,6 +30,8 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
+
 from benchmarks._cpu import pin
 from benchmarks._resource_server import _wait_ready, resource_server
 from benchmarks.bench_extension import (
@@ -39,6 +41,7 @@ from benchmarks.bench_extension import (
     _cpu_seconds,
     _load,
     _summary,
+    add_cpu_route,
     session_cookie,
 )
 
@@ -159,6 +162,7 @@ def create_app(resource: str, store_url: str) -> Any:
         async with oauth.bench.get(url) as resp:
             return await resp.read(), resp.status, {"Content-Type": "application/json"}
 
+    add_cpu_route(app)
     return app
 
 
@@ -173,16 +177,17 @@ def _serve(resource: str, store_url: str, port: int) -> None:
     asyncio.run(serve(create_app(resource, store_url), config))
 
 
-async def _measure(base: str, pid: int) -> dict[str, float]:
+async def _measure(base: str) -> dict[str, float]:
     headers = {"Cookie": f"session={session_cookie()}", "X-User": "alice"}
-    await _load(base, "/protected", WARMUP, headers)
     rates, lat, cpu = [], [], []
-    for _ in range(ROUNDS):
-        cpu0 = _cpu_seconds(pid)
-        seconds, latencies = await _load(base, "/protected", REQUESTS, headers)
-        cpu.append((_cpu_seconds(pid) - cpu0) / REQUESTS)
-        rates.append(REQUESTS / seconds)
-        lat.extend(latencies)
+    async with aiohttp.ClientSession(base) as http:
+        await _load(base, "/protected", WARMUP, headers, http)
+        for _ in range(ROUNDS):
+            cpu0 = await _cpu_seconds(http)
+            seconds, latencies = await _load(base, "/protected", REQUESTS, headers, http)
+            cpu.append((await _cpu_seconds(http) - cpu0) / REQUESTS)
+            rates.append(REQUESTS / seconds)
+            lat.extend(latencies)
     return _summary(rates, lat, cpu)
 
 
@@ -202,8 +207,7 @@ def part2(urls: dict[str, str]) -> None:
             server.start()
             try:
                 _wait_ready(port)
-                assert server.pid is not None
-                row = asyncio.run(_measure(f"http://127.0.0.1:{port}", server.pid))
+                row = asyncio.run(_measure(f"http://127.0.0.1:{port}"))
             finally:
                 server.terminate()
                 server.join(5)

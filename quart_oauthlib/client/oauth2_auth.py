@@ -133,7 +133,14 @@ def adopted_bearer(token: Mapping[str, Any], margin: float) -> tuple[str, float]
             return None
     if not math.isfinite(expiry):
         return None
-    return f"Bearer {access}", expiry - margin_for(margin, lifetime_of(token))
+    if lifetime is not None:  # margin_for(margin, lifetime_of(token)), spelt out
+        if lifetime.__class__ is int:
+            margin = min(margin, lifetime * MARGIN_SHARE_OF_LIFETIME)
+            if margin < 0.0:
+                margin = 0.0
+        else:
+            margin = margin_for(margin, lifetime_of(token))
+    return f"Bearer {access}", expiry - margin
 
 
 def authorization_value(client: Client) -> str | None:

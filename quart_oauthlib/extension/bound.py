@@ -143,7 +143,8 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         A request whose body cannot be sent twice (a stream) is not retried; the
         provider setting ``refresh_on_invalid_token=False`` turns this off.
         """
-        url = api_url(self.provider, self._api_base, url)
+        if url.__class__ is not str or not url.startswith(("https://", "http://")):
+            url = api_url(self.provider, self._api_base, url)  # relative: the common case is not
         if not args and not kwargs:  # the common call: nothing to look into
             if self._refresh_on_invalid_token:
                 return _DeadTokenRetry(self, method, url, args, kwargs)
@@ -164,8 +165,8 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         bearer = self._adopted_bearer
         if bearer is not None and not args and time.time() < bearer[1]:
             str_url = url if url.__class__ is str else str(url)
-            http = self._http_session
-            if http is not None and secure_transport(str_url):
+            if str_url.startswith("https://") or secure_transport(str_url):
+                http: aiohttp.ClientSession = self._http_session  # type: ignore[assignment]  # lazy: set
                 if not kwargs:
                     return http.request(method, str_url, headers={"Authorization": bearer[0]})
                 if _FULL_PATH_KEYWORDS.isdisjoint(kwargs):
@@ -610,37 +611,51 @@ def _new_oauth2(
     ``@oauth.require`` read, until it is needed as a whole session (see
     ``BoundOAuth2Session._complete``).
     """
-    template = provider.derived(_oauth2_template)
+    lazy = provider.derived(_lazy_prototype)
     name = provider.name
     token = cache.tokens.get(name, _NOT_READ)
-    if template is None:
+    if lazy is None:
         bound = BoundOAuth2Session(provider, state, http)
     else:
+        template, prototype = lazy
         discover = provider.needs_discovery
         bearer = None
-        if token and token is not _NOT_READ and not discover:
+        if token and token is not _NOT_READ and not discover and "dpop_jkt" not in token:
             bearer = adopted_bearer(token, template.refresh_margin)
         bound = object.__new__(BoundOAuth2Session)
-        bound.__dict__ = {
-            # What the request path reads before the session is completed.
-            "_template": template,
-            "_http_session": http,
-            "provider": name,
-            "_app_state": state,
-            "_source": provider,
-            "_loaded": bearer is not None,
-            "_discover": discover,
-            "_api_base": template._api_base,
-            "_refresh_on_invalid_token": template._refresh_on_invalid_token,
-            "_guarded": True,
-        }
+        attributes = bound.__dict__ = prototype.copy()
+        attributes["_app_state"] = state
+        attributes["_http_session"] = http
+        attributes["_discover"] = discover
         if bearer is not None:  # what _adopt() would keep, spelt out on this hot path
-            bound._adopted = token
-            bound._adopted_bearer = bearer
+            attributes["_loaded"] = True
+            attributes["_adopted"] = token
+            attributes["_adopted_bearer"] = bearer
             return bound
     if token is not _NOT_READ:
         bound._adopt(token)  # read by @oauth.require: no need to wait for it
     return bound
+
+
+def _lazy_prototype(provider: Provider) -> tuple[BoundOAuth2Session, dict[str, Any]] | None:
+    """The provider's template, and the attributes a lazy copy starts from (made once per config).
+
+    A lazy session holds what the request path reads before it is completed: these,
+    and the request's state, HTTP session and token.
+    """
+    template = provider.derived(_oauth2_template)
+    if template is None:
+        return None
+    prototype = {
+        "_template": template,
+        "provider": template.provider,
+        "_source": provider,
+        "_loaded": False,
+        "_api_base": template._api_base,
+        "_refresh_on_invalid_token": template._refresh_on_invalid_token,
+        "_guarded": True,
+    }
+    return template, prototype
 
 
 #: Not read by this request yet.
@@ -686,12 +701,21 @@ def _bind(state: OAuthState, cache: RequestCache, provider: Provider) -> BoundSe
     return bound
 
 
-def bind_now(state: OAuthState, cache: RequestCache, provider: Provider) -> None:
-    """Make the request's OAuth 2 session for ``provider`` now, with the token just read.
+def ready_session(
+    state: OAuthState, cache: RequestCache, provider: Provider, token: Token | None
+) -> bool:
+    """Whether the user's ``token``, just read by ``@oauth.require``, can be used
+    now or refreshed first; the request's OAuth 2 session is made with it on the way.
 
-    ``@oauth.require`` has the app's state, the request's cache and the token at
-    hand: the view's ``oauth.<name>`` then finds its session made. OAuth 1
-    sessions, which cost more to make, are left to the first use.
+    The view's ``oauth.<name>`` then finds its session made. A fresh plain
+    Bearer token, which the lazy session takes as it is, needs no further
+    check. OAuth 1 sessions, which cost more to make, are left to the first use.
     """
-    if provider.name not in cache.sessions and provider.flow.protocol != "oauth1":
-        _bind(state, cache, provider)
+    name = provider.name
+    if name in cache.sessions or provider.flow.protocol == "oauth1":
+        return provider.usable(token)
+    bound = cache.sessions[name] = _new_oauth2(provider, state, state.http_session(), cache)
+    bearer = bound._adopted_bearer
+    if bearer is not None and time.time() < bearer[1]:
+        return True
+    return provider.usable(token)

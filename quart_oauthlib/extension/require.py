@@ -10,7 +10,7 @@ from typing import ParamSpec, TypeVar
 from quart import current_app, jsonify, redirect, url_for
 from quart.typing import ResponseReturnValue
 
-from .bound import bind_now
+from .bound import ready_session
 from .http_errors import ReauthorizationRequiredError
 from .redirects import current_path, wants_json
 from .state import get_state, request_cache
@@ -53,10 +53,8 @@ def require(
                 known, token = state.token_now(cache, name)
                 if not known:
                     token = await state.cached_token(cache, name)
-                provider = state.provider(name)
-                if not provider.usable(token):
+                if not ready_session(state, cache, state.provider(name), token):
                     return login_required_response(name)
-                bind_now(state, cache, provider)  # what the view's oauth.<name> will be
             if is_async:
                 return await func(*args, **kwargs)
             return await current_app.ensure_async(func)(*args, **kwargs)

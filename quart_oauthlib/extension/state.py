@@ -44,6 +44,9 @@ _current_app: Any = current_app
 #: The ``get`` of stores whose reads need no I/O (a subclass overriding ``get`` may do some).
 _IN_MEMORY_GETS = (SessionTokenStore.get, MemoryTokenStore.get)
 
+#: What a sync user loader returns, told apart from an awaitable without inspect's checks.
+_PLAIN_IDS = frozenset({str, int, type(None)})
+
 SessionFactory = Callable[[], aiohttp.ClientSession]
 TokenReader = Callable[[str, str], "Token | None"]
 
@@ -60,7 +63,6 @@ def immediate_reader(store: TokenStore) -> TokenReader | None:
 UserIdLoader = Callable[[], "Awaitable[str | int | None] | str | int | None"]
 
 
-@dataclass(eq=False, slots=True)
 class RequestCache:
     """What the extension learnt during one request (kept on ``g``).
 
@@ -69,10 +71,13 @@ class RequestCache:
     would otherwise make a dozen of them.
     """
 
-    user_id: str | None = None
-    tokens: dict[str, Token | None] = field(default_factory=dict)
-    sessions: dict[str, Any] = field(default_factory=dict)  # the bound sessions, by provider
-    http: aiohttp.ClientSession | None = None  # only when the app was not started
+    __slots__ = ("http", "sessions", "tokens", "user_id")
+
+    def __init__(self) -> None:
+        self.user_id: str | None = None
+        self.tokens: dict[str, Token | None] = {}
+        self.sessions: dict[str, Any] = {}  # the bound sessions, by provider
+        self.http: aiohttp.ClientSession | None = None  # only when the app was not started
 
     def __repr__(self) -> str:
         # Error reporters capture the locals (and ``g``) of a failed request: the
@@ -186,7 +191,7 @@ class OAuthState:
             # Called on the loop, not through ensure_async: a thread hop per request
             # would cost more than the lookup. Do I/O in an async loader.
             value = loader()
-            if inspect.isawaitable(value):
+            if value.__class__ not in _PLAIN_IDS and inspect.isawaitable(value):
                 value = await value
             user = None if value is None else f"user:{value}"
         if user is None:
@@ -257,7 +262,7 @@ class OAuthState:
         user: str | None = None
         if loader is not None:
             value = loader()
-            if inspect.isawaitable(value):
+            if value.__class__ not in _PLAIN_IDS and inspect.isawaitable(value):
                 if inspect.iscoroutine(value):
                     value.close()
                 return False, None

@@ -164,3 +164,26 @@ def test_the_transport_check_answers_as_oauthlib(
     else:
         monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", value)
     assert secure_transport(url) == is_secure_transport(url)
+
+
+async def test_every_template_attribute_reaches_a_lazy_session_through_completion(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # A lazy session completes itself when it misses an attribute. One its class also
+    # defines (a class-level default) would not be missed, and the lazy session would
+    # read the class's value instead of the template's: only the prototype may hold those.
+    from quart_oauthlib.extension.bound import BoundOAuth2Session, _lazy_prototype
+    from quart_oauthlib.extension.state import get_state
+
+    app, _ = make_app(tls, {"corp": corp_settings(provider)})
+    async with app.app_context():
+        lazy = get_state().provider("corp").derived(_lazy_prototype)
+    assert lazy is not None
+    template, prototype = lazy
+    shadowed = {
+        name
+        for name in vars(template)
+        if any(name in vars(klass) for klass in BoundOAuth2Session.__mro__)
+        and name not in prototype
+    }
+    assert shadowed == set()

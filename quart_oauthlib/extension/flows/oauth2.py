@@ -174,7 +174,7 @@ class OAuth2Flow(Flow):
         if bound_to is not None and (key is None or bound_to != key.thumbprint):
             return False  # bound to a key this app no longer holds: sign in again
         expires_at = token.get("expires_at")
-        if not isinstance(expires_at, int | float) or expires_at > time.time():
+        if not isinstance(expires_at, (int, float)) or expires_at > time.time():  # noqa: UP038 -- a tuple: no union built per call
             return True
         # server_metadata_url: the refresh (token) URL comes with the metadata
         can_refresh = config.refresh_url or config.server_metadata_url
