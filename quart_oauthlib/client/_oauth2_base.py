@@ -403,10 +403,51 @@ class OAuth2SessionBase(BaseSession):
         otherwise ``oauthlib.oauth2.TokenExpiredError`` is raised. ``kwargs`` go
         to ``aiohttp.ClientSession.request``.
         """
-        # The fast path: a fresh Bearer token in the header and no hook to run. The
-        # request is aiohttp's own, with no coroutine of ours around it: every
-        # suspension of a request would otherwise pass through two more frames.
-        # Each operation here is paid on every request (see benchmarks/bench_oauth2).
+        if not withhold_token:
+            value = self._fast_authorization(url)
+            if value is not None:
+                # The request is aiohttp's own, with no coroutine of ours around it:
+                # every suspension of a request would otherwise pass through more frames.
+                if headers:
+                    send_headers = dict(headers)
+                    send_headers["Authorization"] = value
+                else:
+                    send_headers = {"Authorization": value}
+                http = self._http.current
+                if http is None:
+                    http = self._http.session
+                return http.request(method, url, data=data, headers=send_headers, **kwargs)
+        return RequestContext(
+            self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
+        )
+
+    def get(self, url: str | URL, **kwargs: Any) -> ResponseContext:
+        """Send a GET request; see :meth:`request`."""
+        # The most common call of all takes the fast path without request(), unless a
+        # subclass overrides request() (it must see every request, as with requests).
+        if not kwargs and self._plain_request:
+            value = self._fast_authorization(url)
+            if value is not None:
+                http = self._http.current
+                if http is None:
+                    http = self._http.session
+                return http.get(url, headers={"Authorization": value})
+        return self.request("GET", url, **kwargs)
+
+    #: Whether this class sends with OAuth2SessionBase.request (see __init_subclass__).
+    _plain_request = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._plain_request = cls.request is OAuth2SessionBase.request
+
+    def _fast_authorization(self, url: str | URL) -> str | None:
+        """The Authorization value of the fast path, or None for the full one.
+
+        The fast path: a fresh token sent as a Bearer header, no compliance hook
+        to run, and a URL that is a string on a secure transport. Every operation
+        here is paid on every request (see ``benchmarks/bench_opcodes.py``).
+        """
         client = self._client
         bearer = self._bearer
         if (
@@ -417,27 +458,15 @@ class OAuth2SessionBase(BaseSession):
             bearer = self._bearer = _bearer_of(client)
         value = bearer[3]
         if (
-            value is not None
-            and not withhold_token
-            and time.time() < self._fresh_until
-            and (self._hooks is None or not self._hooks["protected_request"])
+            value is None
+            or time.time() >= self._fresh_until
+            or (self._hooks is not None and self._hooks["protected_request"])
+            or url.__class__ is not str
         ):
-            str_url = url if url.__class__ is str else str(url)
-            if secure_transport(str_url):
-                if headers:
-                    send_headers = dict(headers)
-                    send_headers["Authorization"] = value
-                else:
-                    send_headers = {"Authorization": value}
-                # The holder's session as it is; the property (which reopens a closed
-                # owned one) only when there is none yet.
-                http = self._http.current
-                if http is None:
-                    http = self._http.session
-                return http.request(method, str_url, data=data, headers=send_headers, **kwargs)
-        return RequestContext(
-            self._send(method, url, data, headers, withhold_token, client_id, client_secret, kwargs)
-        )
+            return None
+        if url.startswith("https://") or secure_transport(url):
+            return value
+        return None
 
     def _margin(self) -> float:
         """The refresh margin for the current token: scaled down for short-lived ones."""

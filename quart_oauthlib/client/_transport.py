@@ -60,7 +60,9 @@ def secure_transport(url: str) -> bool:
         return True
     if _ENVIRON_DATA is None:
         return is_secure_transport(url)
-    return bool(_ENVIRON_DATA.get(_ENVIRON_KEY)) or url.lower().startswith("https://")
+    if _ENVIRON_DATA.get(_ENVIRON_KEY):
+        return True
+    return url.lower().startswith("https://")
 
 
 def require_secure_transport(url: str | URL) -> None:

@@ -157,6 +157,15 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             return self._send_once(method, url, args, kwargs)
         return _DeadTokenRetry(self, method, url, args, kwargs)
 
+    def get(self, url: str | URL, **kwargs: Any) -> ResponseContext:
+        """Send a GET request; see :meth:`request`."""
+        if not kwargs and url.__class__ is str and url.startswith(("https://", "http://")):
+            # request() for the most common call, with nothing to look into.
+            if self._refresh_on_invalid_token:
+                return _DeadTokenRetry(self, "GET", url, (), kwargs)
+            return self._send_once("GET", url, (), kwargs)
+        return self.request("GET", url, **kwargs)
+
     def _send_once(
         self, method: str, url: str | URL, args: tuple[Any, ...], kwargs: dict[str, Any]
     ) -> ResponseContext:

@@ -83,3 +83,36 @@ async def test_a_session_without_a_token_sends_none(provider: OAuth2Provider, tl
         async with oauth.get(provider.url("/api/user")) as resp:
             assert resp.status == 401
             assert "Authorization" not in resp.request_info.headers
+
+
+async def test_a_subclass_overriding_request_sees_every_verb(
+    provider: OAuth2Provider, tls: TLS
+) -> None:
+    # requests-oauthlib users subclass the session and override request() (to log,
+    # to retry...): the fast path of get() must not go around it.
+    seen: list[tuple[str, str]] = []
+
+    class Logged(OAuth2Session):
+        def request(self, method: str, url: object, *args: object, **kwargs: object) -> object:  # type: ignore[override]
+            seen.append((method, str(url)))
+            return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+    url = provider.url("/api/user")
+    async with Logged("web-client", token=provider.issue_token(), connector=_connector(tls)) as s:
+        async with s.get(url) as resp:
+            assert resp.status == 200
+        async with s.post(url, data={"a": "1"}) as resp:
+            assert resp.status in (200, 405)
+    assert seen == [("GET", url), ("POST", url)]
+
+
+async def test_a_yarl_url_takes_the_full_path_with_the_same_token(
+    provider: OAuth2Provider, tls: TLS
+) -> None:
+    from yarl import URL
+
+    async with OAuth2Session(
+        "web-client", token=provider.issue_token(), connector=_connector(tls)
+    ) as oauth:
+        async with oauth.get(URL(provider.url("/api/user"))) as resp:
+            assert resp.status == 200
