@@ -626,11 +626,12 @@ def _new_oauth2(
     if lazy is None:
         bound = BoundOAuth2Session(provider, state, http)
     else:
-        template, prototype = lazy
-        discover = provider.needs_discovery
+        prototype, margin = lazy
+        # Known once discovery has been made (the config, so the prototype, changes then).
+        discover = prototype["_discover"] and provider.needs_discovery
         bearer = None
         if token and token is not _NOT_READ and not discover and "dpop_jkt" not in token:
-            bearer = adopted_bearer(token, template.refresh_margin)
+            bearer = adopted_bearer(token, margin)
         bound = object.__new__(BoundOAuth2Session)
         attributes = bound.__dict__ = prototype.copy()
         attributes["_app_state"] = state
@@ -646,8 +647,9 @@ def _new_oauth2(
     return bound
 
 
-def _lazy_prototype(provider: Provider) -> tuple[BoundOAuth2Session, dict[str, Any]] | None:
-    """The provider's template, and the attributes a lazy copy starts from (made once per config).
+def _lazy_prototype(provider: Provider) -> tuple[dict[str, Any], float] | None:
+    """The attributes a lazy copy of the provider's template starts from, and the
+    template's refresh margin (made once per config).
 
     A lazy session holds what the request path reads before it is completed: these,
     and the request's state, HTTP session and token.
@@ -663,8 +665,9 @@ def _lazy_prototype(provider: Provider) -> tuple[BoundOAuth2Session, dict[str, A
         "_api_base": template._api_base,
         "_refresh_on_invalid_token": template._refresh_on_invalid_token,
         "_guarded": True,
+        "_discover": provider.needs_discovery,
     }
-    return template, prototype
+    return prototype, template.refresh_margin
 
 
 #: Not read by this request yet.
@@ -723,7 +726,10 @@ def ready_session(
     name = provider.name
     if name in cache.sessions or provider.flow.protocol == "oauth1":
         return provider.usable(token)
-    bound = cache.sessions[name] = _new_oauth2(provider, state, state.http_session(), cache)
+    http = state.http  # the app's session, open from before_serving to after_serving
+    if http is None:
+        http = state.http_session()  # the app was not started (a test client): see there
+    bound = cache.sessions[name] = _new_oauth2(provider, state, http, cache)
     bearer = bound._adopted_bearer
     if bearer is not None and time.time() < bearer[1]:
         return True

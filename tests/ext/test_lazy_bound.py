@@ -179,7 +179,8 @@ async def test_every_template_attribute_reaches_a_lazy_session_through_completio
     async with app.app_context():
         lazy = get_state().provider("corp").derived(_lazy_prototype)
     assert lazy is not None
-    template, prototype = lazy
+    prototype, _ = lazy
+    template = prototype["_template"]
     shadowed = {
         name
         for name in vars(template)
