@@ -3,17 +3,21 @@
 Three processes on 127.0.0.1: the resource server, the Quart app served by
 hypercorn, and this one, which applies a bounded load (a fixed number of
 requests, a fixed number in flight) and measures requests/s and p50/p99
-latency as the client sees them. The app has two routes doing the same call:
+latency as the client sees them, and the app server's CPU per request (read by
+the app itself, ``GET /cpu``, to the nanosecond). The app has three routes doing
+the same call:
 
 * ``/protected``: ``@oauth.require("bench")``, then ``oauth.bench.get(...)``:
   the user's token is read from the store (the signed session cookie by
   default), a bound ``OAuth2Session`` is made, the request goes out on the
   app's shared aiohttp session;
-* ``/bare``: a module-level ``aiohttp.ClientSession`` with the Bearer header
-  written by hand.
+* ``/bare-session``: what a hand-written app does, the token taken from the
+  session cookie and the Bearer header written by hand, on a module-level
+  ``aiohttp.ClientSession`` (the comparison of the target);
+* ``/bare``: the same with a constant token.
 
-Both receive the same session cookie, so Quart's own session work is the
-same on both sides. Rounds alternate between the routes so that noise on a
+All receive the same session cookie, so Quart's own session work is the
+same on every side. Rounds alternate between the routes so that noise on a
 shared machine hits both alike, and the app server has a core of its own
 (see :mod:`benchmarks._cpu`). Plain http (OAUTHLIB_INSECURE_TRANSPORT in
 the app process only): TLS would add the same cost to both sides.
@@ -40,13 +44,14 @@ if TYPE_CHECKING:
 from benchmarks._cpu import pin
 from benchmarks._resource_server import STATIC_TOKEN, _wait_ready, resource_server
 
-#: Many short rounds: the machine's speed drifts by several percent within seconds
-#: (shared cores), and a ratio taken within a short round sees the same drift on
-#: both sides; the median of many such ratios is what holds still.
-REQUESTS = 400
+#: Many short rounds: one round's CPU per request swings by about 8 % on a shared
+#: machine, while a ratio taken within a short round sees the same drift on both
+#: sides; the median of many such ratios holds still (160 rounds of 100: within
+#: about a percent from run to run, where 12 rounds of 1,500 scattered over 5 %).
+REQUESTS = 100
 WARMUP = 300
 CONCURRENCY = 16
-ROUNDS = 40
+ROUNDS = 160
 #: bare aiohttp with a constant token; bare aiohttp with the token from the
 #: session cookie (what a hand-written app must do); the extension.
 ROUTES = ("/bare", "/bare-session", "/protected")

@@ -46,9 +46,9 @@ from benchmarks.bench_extension import (
 )
 
 OPS = 2_000
-REQUESTS = 1_500
+REQUESTS = 500
 WARMUP = 300
-ROUNDS = 4
+ROUNDS = 12
 KEY = "8yQ3u2LqAx3v2cQ2I9r0rVQp6b6bQ5xYl7m0Jt8mC4Q="  # a fixed Fernet key for the run
 
 
