@@ -1,5 +1,7 @@
 """The request-bound sessions behind ``oauth["name"]`` and ``oauth.name``.
 
+Made per request by :mod:`~quart_oauthlib.extension.request_sessions`.
+
 Inside a request, a provider's session is an :class:`~quart_oauthlib.OAuth2Session`
 (or ``OAuth1Session``) holding the current user's stored token, made once per
 request and sharing the app's one ``aiohttp.ClientSession``. The token is read
@@ -10,20 +12,17 @@ writes it back to the store.
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Generator, Mapping
-from types import TracebackType
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
-from quart import has_request_context
 from yarl import URL
 
 from ..client._transport import ResponseContext, secure_transport
 from ..client.oauth1_session import OAuth1Session
-from ..client.oauth2_auth import adopted_bearer, sends_plain_bearer, token_expired
+from ..client.oauth2_auth import adopted_bearer, token_expired
 from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
@@ -32,6 +31,7 @@ from ..signals import send, token_updated
 from ..storage.base import Token
 from .api_urls import api_url
 from .authlib_compat import AuthlibMethods, with_explicit_token
+from .dead_token import DeadTokenRetry, replayable
 from .flows.oauth2 import client_options
 from .flows.oidc import userinfo as checked_userinfo
 from .flows.oidc_claims import login_claims, replace_claims, stored_claims
@@ -39,7 +39,7 @@ from .forgetting import forget_token
 from .http_errors import ReauthorizationRequiredError, RefreshUnavailableError
 from .profile_fetch import fetch_profile
 from .provider import Provider
-from .state import OAuthState, RequestCache, get_state, request_cache
+from .state import OAuthState
 from .token_access import TokenGuard
 from .token_hooks import call_update_token
 
@@ -47,7 +47,6 @@ __all__ = [
     "BoundOAuth1Session",
     "BoundOAuth2Session",
     "BoundSession",
-    "bound_session",
     "forget_token",
     "refresh_kwargs",
 ]
@@ -147,22 +146,22 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             url = api_url(self.provider, self._api_base, url)  # relative: the common case is not
         if not args and not kwargs:  # the common call: nothing to look into
             if self._refresh_on_invalid_token:
-                return _DeadTokenRetry(self, method, url, args, kwargs)
+                return DeadTokenRetry(self, method, url, args, kwargs)
             return self._send_once(method, url, args, kwargs)
         if "token" in kwargs:
             kwargs = with_explicit_token(self.provider, str(url), kwargs)
         data = args[0] if args else kwargs.get("data")
         withhold = kwargs.get("withhold_token", args[2] if len(args) > 2 else False)
-        if withhold or not self._refresh_on_invalid_token or not _replayable(data):
+        if withhold or not self._refresh_on_invalid_token or not replayable(data):
             return self._send_once(method, url, args, kwargs)
-        return _DeadTokenRetry(self, method, url, args, kwargs)
+        return DeadTokenRetry(self, method, url, args, kwargs)
 
     def get(self, url: str | URL, **kwargs: Any) -> ResponseContext:
         """Send a GET request; see :meth:`request`."""
         if not kwargs and url.__class__ is str and url.startswith(("https://", "http://")):
             # request() for the most common call, with nothing to look into.
             if self._refresh_on_invalid_token:
-                return _DeadTokenRetry(self, "GET", url, (), kwargs)
+                return DeadTokenRetry(self, "GET", url, (), kwargs)
             return self._send_once("GET", url, (), kwargs)
         return self.request("GET", url, **kwargs)
 
@@ -511,226 +510,12 @@ async def _no_claims() -> None:
     return None
 
 
-_INVALID_TOKEN = re.compile(r'\berror\s*=\s*"?invalid_token\b', re.IGNORECASE)
-
-
-def token_refused(response: aiohttp.ClientResponse) -> bool:
-    """Whether ``response`` says the access token is dead (RFC 6750 §3.1 ``invalid_token``)."""
-    if response.status != 401:
-        return False
-    return any(
-        _INVALID_TOKEN.search(challenge)
-        for challenge in response.headers.getall("WWW-Authenticate", ())
-    )
-
-
-def _replayable(data: Any) -> bool:
-    """Whether a request body can be sent a second time."""
-    return data is None or isinstance(data, str | bytes | bytearray | Mapping | list | tuple)
-
-
-class _DeadTokenRetry:
-    """The request context of a bound session: one refresh-and-retry on a dead token."""
-
-    __slots__ = ("_args", "_bound", "_kwargs", "_method", "_response", "_url")
-
-    def __init__(
-        self,
-        bound: BoundOAuth2Session,
-        method: str,
-        url: str | URL,
-        args: tuple[Any, ...],
-        kwargs: dict[str, Any],
-    ):
-        self._bound = bound
-        self._method = method
-        self._url = url
-        self._args = args
-        self._kwargs = kwargs
-        self._response: aiohttp.ClientResponse | None = None
-
-    def __await__(self) -> Generator[Any, None, aiohttp.ClientResponse]:
-        return self._run().__await__()
-
-    async def __aenter__(self) -> aiohttp.ClientResponse:
-        # _run inlined: every suspension of the request would pass through one more frame.
-        response = await self._bound._send_once(self._method, self._url, self._args, self._kwargs)
-        if response.status == 401 and token_refused(response):
-            response = await self._retry(response)
-        self._response = response
-        return response
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._response is not None:
-            self._response.release()
-
-    async def _run(self) -> aiohttp.ClientResponse:
-        response = await self._bound._send_once(self._method, self._url, self._args, self._kwargs)
-        if not token_refused(response):
-            return response
-        return await self._retry(response)
-
-    async def _retry(self, refused: aiohttp.ClientResponse) -> aiohttp.ClientResponse:
-        refused.release()
-        await self._bound._token_died()  # refreshed, or raises ReauthorizationRequiredError
-        # Once: a second refusal is the caller's to see. The session is whole by now
-        # (the refresh completed it), so this sends the new token.
-        return await self._bound._send_once(self._method, self._url, self._args, self._kwargs)
-
-
-def _client_options(provider: Provider) -> dict[str, Any]:
-    """:func:`client_options` of the provider's current config (made once per config)."""
-    return client_options(provider.config)
-
-
-#: A template serves no request: each copy gets its request's state (see _new_oauth2).
-_NO_STATE: Any = None
-
-
-def _oauth2_template(provider: Provider) -> BoundOAuth2Session | None:
-    """The provider's bound session without a user or a request, to copy for each request.
-
-    None where a copy would not be a new session: a compliance fix may keep the
-    session it fixed (a hook's closure), a client secret factory makes a secret
-    valid for minutes only, and client authentication and DPoP objects hold
-    state of their own.
-    """
-    config = provider.config
-    if config.compliance_fix is not None or config.client_secret_factory is not None:
-        return None
-    template = BoundOAuth2Session(provider, _NO_STATE, None)
-    if not template._copyable() or not sends_plain_bearer(template._client):
-        return None
-    return template
-
-
-def _new_oauth2(
-    provider: Provider, state: OAuthState, http: aiohttp.ClientSession, cache: RequestCache
-) -> BoundOAuth2Session:
-    """A bound session for this request: a lazy copy of the provider's template where it has one.
-
-    Building one from scratch (a new oauthlib client, the settings worked out
-    again from the config) is most of what a protected request would cost over
-    a hand-written one; a lazy copy holds a few references, and the token
-    ``@oauth.require`` read, until it is needed as a whole session (see
-    ``BoundOAuth2Session._complete``).
-    """
-    lazy = provider.derived(_lazy_prototype)
-    name = provider.name
-    token = cache.tokens.get(name, _NOT_READ)
-    if lazy is None:
-        bound = BoundOAuth2Session(provider, state, http)
-    else:
-        prototype, margin = lazy
-        # Known once discovery has been made (the config, so the prototype, changes then).
-        discover = prototype["_discover"] and provider.needs_discovery
-        bearer = None
-        if token and token is not _NOT_READ and not discover and "dpop_jkt" not in token:
-            bearer = adopted_bearer(token, margin)
-        bound = object.__new__(BoundOAuth2Session)
-        attributes = bound.__dict__ = prototype.copy()
-        attributes["_app_state"] = state
-        attributes["_http_session"] = http
-        attributes["_discover"] = discover
-        if bearer is not None:  # what _adopt() would keep, spelt out on this hot path
-            attributes["_loaded"] = True
-            attributes["_adopted"] = token
-            attributes["_adopted_bearer"] = bearer
-            return bound
-    if token is not _NOT_READ:
-        bound._adopt(token)  # read by @oauth.require: no need to wait for it
-    return bound
-
-
-def _lazy_prototype(provider: Provider) -> tuple[dict[str, Any], float] | None:
-    """The attributes a lazy copy of the provider's template starts from, and the
-    template's refresh margin (made once per config).
-
-    A lazy session holds what the request path reads before it is completed: these,
-    and the request's state, HTTP session and token.
-    """
-    template = provider.derived(_oauth2_template)
-    if template is None:
-        return None
-    prototype = {
-        "_template": template,
-        "provider": template.provider,
-        "_source": provider,
-        "_loaded": False,
-        "_api_base": template._api_base,
-        "_refresh_on_invalid_token": template._refresh_on_invalid_token,
-        "_guarded": True,
-        "_discover": provider.needs_discovery,
-    }
-    return prototype, template.refresh_margin
-
-
-#: Not read by this request yet.
-_NOT_READ: Any = object()
 #: What only a lazy session holds: dropped when it is completed.
 _LAZY_ONLY_ATTRIBUTES = frozenset({"_template", "_adopted", "_adopted_bearer"})
 #: Keywords of ``request`` that the lazy fast path leaves to the whole session.
 _FULL_PATH_KEYWORDS = frozenset({"token", "withhold_token", "client_id", "client_secret"})
 
 
-def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
-    """The current request's session for provider ``name``.
-
-    ``state`` is the current app's, when the caller has it already.
-
-    Raises:
-        RuntimeError: Outside a request.
-        ConfigurationError: No such provider in the current app.
-    """
-    if not has_request_context():
-        raise RuntimeError(
-            f"oauth[{name!r}] is bound to the user of the current request; use it inside a "
-            "request, or build an OAuth2Session with the token yourself elsewhere."
-        )
-    cache = request_cache()
-    bound: BoundSession | None = cache.sessions.get(name)
-    if bound is not None:
-        return bound
-    if state is None:
-        state = get_state()
-    return _bind(state, cache, state.provider(name))
-
-
-def _bind(state: OAuthState, cache: RequestCache, provider: Provider) -> BoundSession:
-    """Make and keep the request's session for ``provider``."""
-    http = state.http_session()
-    bound: BoundSession
-    if provider.flow.protocol == "oauth1":
-        bound = BoundOAuth1Session(provider, state, http)
-    else:
-        bound = _new_oauth2(provider, state, http, cache)
-    cache.sessions[provider.name] = bound
-    return bound
-
-
-def ready_session(
-    state: OAuthState, cache: RequestCache, provider: Provider, token: Token | None
-) -> bool:
-    """Whether the user's ``token``, just read by ``@oauth.require``, can be used
-    now or refreshed first; the request's OAuth 2 session is made with it on the way.
-
-    The view's ``oauth.<name>`` then finds its session made. A fresh plain
-    Bearer token, which the lazy session takes as it is, needs no further
-    check. OAuth 1 sessions, which cost more to make, are left to the first use.
-    """
-    name = provider.name
-    if name in cache.sessions or provider.flow.protocol == "oauth1":
-        return provider.usable(token)
-    http = state.http  # the app's session, open from before_serving to after_serving
-    if http is None:
-        http = state.http_session()  # the app was not started (a test client): see there
-    bound = cache.sessions[name] = _new_oauth2(provider, state, http, cache)
-    bearer = bound._adopted_bearer
-    if bearer is not None and time.time() < bearer[1]:
-        return True
-    return provider.usable(token)
+def _client_options(provider: Provider) -> dict[str, Any]:
+    """:func:`client_options` of the provider's current config (made once per config)."""
+    return client_options(provider.config)

@@ -15,8 +15,9 @@ from quart import Quart
 
 from ..errors import ConfigurationError
 from ..providers.settings import ProviderConfig
-from .bound import BoundSession, bound_session
+from .bound import BoundSession
 from .provider import Provider
+from .request_sessions import bound_session
 from .state import get_state
 from .views import make_blueprint
 

@@ -35,11 +35,12 @@ from ..storage._factory import close_store, store_from_url
 from ..storage.base import TokenStore
 from ..storage.memory import MemoryTokenStore
 from ..storage.session import SessionTokenStore
-from .bound import BoundSession, bound_session
+from .bound import BoundSession
 from .client_registry import ClientProxy, add_provider, registered_settings
 from .flow_state import FlowStore
 from .http_errors import ReauthorizationRequiredError
 from .provider import Provider
+from .request_sessions import bound_session
 from .require import handle_reauthorization, require
 from .state import (
     EXTENSION_KEY,

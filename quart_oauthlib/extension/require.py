@@ -10,9 +10,9 @@ from typing import ParamSpec, TypeVar
 from quart import current_app, jsonify, redirect, url_for
 from quart.typing import ResponseReturnValue
 
-from .bound import ready_session
 from .http_errors import ReauthorizationRequiredError
 from .redirects import current_path, wants_json
+from .request_sessions import ready_session
 from .state import get_state, request_cache
 
 __all__ = ["login_required_response", "require"]

@@ -9,7 +9,8 @@ from quart import jsonify
 
 from quart_oauthlib import ConfigurationError, MemoryTokenStore, QuartOAuth
 from quart_oauthlib.extension.api_urls import api_url
-from quart_oauthlib.extension.bound import BoundOAuth1Session, bound_session
+from quart_oauthlib.extension.bound import BoundOAuth1Session
+from quart_oauthlib.extension.request_sessions import bound_session
 from tests.ext.conftest import corp_settings, follow_provider, login, make_app
 from tests.ext.test_oauth1_login import oauth1_app, provider1, tumblr
 from tests.fake_provider.oauth1 import OAuth1Provider

@@ -20,7 +20,8 @@ from quart import Quart
 from quart_oauthlib import QuartOAuth
 from quart_oauthlib.client._single_flight import SingleFlight
 from quart_oauthlib.client._transport import SessionHolder
-from quart_oauthlib.extension.bound import BoundOAuth2Session, _new_oauth2, _oauth2_template
+from quart_oauthlib.extension.bound import BoundOAuth2Session
+from quart_oauthlib.extension.request_sessions import _new_oauth2, _oauth2_template
 from quart_oauthlib.extension.state import get_state, request_cache
 
 #: Values a session may share with another: they never change in place.
@@ -59,7 +60,7 @@ async def app() -> AsyncIterator[Quart]:
 async def _bound(app: Quart, token: dict[str, Any] | None) -> BoundOAuth2Session:
     async with app.test_request_context("/"):
         request_cache().tokens["corp"] = token  # as @oauth.require leaves it
-        from quart_oauthlib.extension.bound import bound_session
+        from quart_oauthlib.extension.request_sessions import bound_session
 
         bound = bound_session("corp")
         assert isinstance(bound, BoundOAuth2Session)

@@ -172,7 +172,8 @@ async def test_every_template_attribute_reaches_a_lazy_session_through_completio
     # A lazy session completes itself when it misses an attribute. One its class also
     # defines (a class-level default) would not be missed, and the lazy session would
     # read the class's value instead of the template's: only the prototype may hold those.
-    from quart_oauthlib.extension.bound import BoundOAuth2Session, _lazy_prototype
+    from quart_oauthlib.extension.bound import BoundOAuth2Session
+    from quart_oauthlib.extension.request_sessions import _lazy_prototype
     from quart_oauthlib.extension.state import get_state
 
     app, _ = make_app(tls, {"corp": corp_settings(provider)})

@@ -1,0 +1,170 @@
+"""The request's bound sessions: made once per request, lazily from each provider's template.
+
+``oauth.<name>`` and ``@oauth.require`` get the current request's session for a
+provider here. An OAuth 2 provider's session is copied from a template made once
+per provider config, and starts lazy: it holds the token ``@oauth.require`` read
+and what it sends, and is completed from the template on first need (see
+:class:`~quart_oauthlib.extension.bound.BoundOAuth2Session`). Building a whole
+session per request (a new oauthlib client, the settings worked out again) was most
+of what a protected request cost over a hand-written one.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import aiohttp
+from quart import has_request_context
+
+from ..client.oauth2_auth import adopted_bearer, sends_plain_bearer
+from ..storage.base import Token
+from .bound import BoundOAuth1Session, BoundOAuth2Session, BoundSession
+from .provider import Provider
+from .state import OAuthState, RequestCache, get_state, request_cache
+
+__all__ = ["bound_session", "ready_session"]
+
+
+#: A template serves no request: each copy gets its request's state (see _new_oauth2).
+_NO_STATE: Any = None
+
+
+def _oauth2_template(provider: Provider) -> BoundOAuth2Session | None:
+    """The provider's bound session without a user or a request, to copy for each request.
+
+    None where a copy would not be a new session: a compliance fix may keep the
+    session it fixed (a hook's closure), a client secret factory makes a secret
+    valid for minutes only, and client authentication and DPoP objects hold
+    state of their own.
+    """
+    config = provider.config
+    if config.compliance_fix is not None or config.client_secret_factory is not None:
+        return None
+    template = BoundOAuth2Session(provider, _NO_STATE, None)
+    if not template._copyable() or not sends_plain_bearer(template._client):
+        return None
+    return template
+
+
+def _new_oauth2(
+    provider: Provider, state: OAuthState, http: aiohttp.ClientSession, cache: RequestCache
+) -> BoundOAuth2Session:
+    """A bound session for this request: a lazy copy of the provider's template where it has one.
+
+    Building one from scratch (a new oauthlib client, the settings worked out
+    again from the config) is most of what a protected request would cost over
+    a hand-written one; a lazy copy holds a few references, and the token
+    ``@oauth.require`` read, until it is needed as a whole session (see
+    ``BoundOAuth2Session._complete``).
+    """
+    lazy = provider.derived(_lazy_prototype)
+    name = provider.name
+    token = cache.tokens.get(name, _NOT_READ)
+    if lazy is None:
+        bound = BoundOAuth2Session(provider, state, http)
+    else:
+        prototype, margin = lazy
+        # Known once discovery has been made (the config, so the prototype, changes then).
+        discover = prototype["_discover"] and provider.needs_discovery
+        bearer = None
+        if token and token is not _NOT_READ and not discover and "dpop_jkt" not in token:
+            bearer = adopted_bearer(token, margin)
+        bound = object.__new__(BoundOAuth2Session)
+        attributes = bound.__dict__ = prototype.copy()
+        attributes["_app_state"] = state
+        attributes["_http_session"] = http
+        attributes["_discover"] = discover
+        if bearer is not None:  # what _adopt() would keep, spelt out on this hot path
+            attributes["_loaded"] = True
+            attributes["_adopted"] = token
+            attributes["_adopted_bearer"] = bearer
+            return bound
+    if token is not _NOT_READ:
+        bound._adopt(token)  # read by @oauth.require: no need to wait for it
+    return bound
+
+
+def _lazy_prototype(provider: Provider) -> tuple[dict[str, Any], float] | None:
+    """The attributes a lazy copy of the provider's template starts from, and the
+    template's refresh margin (made once per config).
+
+    A lazy session holds what the request path reads before it is completed: these,
+    and the request's state, HTTP session and token.
+    """
+    template = provider.derived(_oauth2_template)
+    if template is None:
+        return None
+    prototype = {
+        "_template": template,
+        "provider": template.provider,
+        "_source": provider,
+        "_loaded": False,
+        "_api_base": template._api_base,
+        "_refresh_on_invalid_token": template._refresh_on_invalid_token,
+        "_guarded": True,
+        "_discover": provider.needs_discovery,
+    }
+    return prototype, template.refresh_margin
+
+
+#: Not read by this request yet.
+_NOT_READ: Any = object()
+
+
+def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
+    """The current request's session for provider ``name``.
+
+    ``state`` is the current app's, when the caller has it already.
+
+    Raises:
+        RuntimeError: Outside a request.
+        ConfigurationError: No such provider in the current app.
+    """
+    if not has_request_context():
+        raise RuntimeError(
+            f"oauth[{name!r}] is bound to the user of the current request; use it inside a "
+            "request, or build an OAuth2Session with the token yourself elsewhere."
+        )
+    cache = request_cache()
+    bound: BoundSession | None = cache.sessions.get(name)
+    if bound is not None:
+        return bound
+    if state is None:
+        state = get_state()
+    return _bind(state, cache, state.provider(name))
+
+
+def _bind(state: OAuthState, cache: RequestCache, provider: Provider) -> BoundSession:
+    """Make and keep the request's session for ``provider``."""
+    http = state.http_session()
+    bound: BoundSession
+    if provider.flow.protocol == "oauth1":
+        bound = BoundOAuth1Session(provider, state, http)
+    else:
+        bound = _new_oauth2(provider, state, http, cache)
+    cache.sessions[provider.name] = bound
+    return bound
+
+
+def ready_session(
+    state: OAuthState, cache: RequestCache, provider: Provider, token: Token | None
+) -> bool:
+    """Whether the user's ``token``, just read by ``@oauth.require``, can be used
+    now or refreshed first; the request's OAuth 2 session is made with it on the way.
+
+    The view's ``oauth.<name>`` then finds its session made. A fresh plain
+    Bearer token, which the lazy session takes as it is, needs no further
+    check. OAuth 1 sessions, which cost more to make, are left to the first use.
+    """
+    name = provider.name
+    if name in cache.sessions or provider.flow.protocol == "oauth1":
+        return provider.usable(token)
+    http = state.http  # the app's session, open from before_serving to after_serving
+    if http is None:
+        http = state.http_session()  # the app was not started (a test client): see there
+    bound = cache.sessions[name] = _new_oauth2(provider, state, http, cache)
+    bearer = bound._adopted_bearer
+    if bearer is not None and time.time() < bearer[1]:
+        return True
+    return provider.usable(token)
