@@ -233,8 +233,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         """Take the token this request already read from the store (see bound_session).
 
         A lazy session keeps it as it is, with what it would send, when that is a
-        plain Bearer token and the endpoints are known; the session is completed
-        with it on first need.
+        plain Bearer token; the session is completed with it on first need.
         """
         if self._loaded:
             return
@@ -242,7 +241,7 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         if not token:
             return
         template = self._template
-        if template is not None and not self._discover:
+        if template is not None and "dpop_jkt" not in token:
             bearer = adopted_bearer(token, template.refresh_margin)
             if bearer is not None:
                 self._adopted = token

@@ -68,7 +68,9 @@ def _new_oauth2(
         # Known once discovery has been made (the config, so the prototype, changes then).
         discover = prototype["_discover"] and provider.needs_discovery
         bearer = None
-        if token and token is not _NOT_READ and not discover and "dpop_jkt" not in token:
+        # A fresh token is sent without the discovered endpoints: only a refresh needs
+        # them, and the whole session discovers first (BoundOAuth2Session._prepare).
+        if token and token is not _NOT_READ and "dpop_jkt" not in token:
             bearer = adopted_bearer(token, margin)
         bound = object.__new__(BoundOAuth2Session)
         attributes = bound.__dict__ = prototype.copy()

@@ -189,3 +189,35 @@ async def test_every_template_attribute_reaches_a_lazy_session_through_completio
         and name not in prototype
     }
     assert shadowed == set()
+
+
+async def test_an_openid_provider_sends_lazily_discovered_or_not(tls: TLS) -> None:
+    # Sending a fresh token needs none of the discovered endpoints (a refresh does, and
+    # the whole session discovers first): calls go lazy in a process that has not
+    # discovered the provider yet, and after.
+    from quart_oauthlib.extension.state import get_state
+    from tests.ext import oidc_support
+
+    async with oidc_support.running(tls) as oidc:
+        app, oauth = oidc_support.make_app(tls, oidc)
+        seen: list[bool] = []
+
+        @app.route("/call")
+        @oauth.require("corp")
+        async def call() -> Any:
+            session = oauth.corp
+            seen.append(_lazy(session))
+            async with session.get(f"{oidc.issuer}/userinfo") as resp:
+                return jsonify(status=resp.status)
+
+        async with app.test_app() as test_app:
+            client = test_app.test_client()
+            assert (await oidc_support.login(client, oidc)).status_code == 302
+            oidc_support.forget_discovery(app)  # a new process: nothing discovered yet
+            first = await (await client.get("/call")).get_json()
+            assert get_state(app).provider("corp").needs_discovery
+            await (await client.get("/me")).get_json()  # userinfo: discovers
+            assert not get_state(app).provider("corp").needs_discovery
+            second = await (await client.get("/call")).get_json()
+    assert first == second == {"status": 200}
+    assert seen == [True, True]
