@@ -71,19 +71,14 @@ Token = dict[str, Any]
 TokenUpdater = Callable[[Token], "Awaitable[None] | None"]
 
 _UNSET: Any = object()
-#: (access token, token type, placement, the Authorization value or None).
-_Bearer = tuple[object, object, object, str | None]
-_NO_BEARER: _Bearer = (_UNSET, _UNSET, _UNSET, None)
+#: The client's access token, token type and placement.
+_BearerSource = tuple[object, object, object]
 
 
-def _bearer_of(client: Client) -> _Bearer:
-    """The fast path's Authorization value for the client's token, and what it came from."""
-    return (
-        client.access_token,
-        client.token_type,
-        client.default_token_placement,
-        authorization_value(client),
-    )
+def _bearer_of(client: Client) -> tuple[_BearerSource, str | None]:
+    """What the client's token is sent from, and the fast path's Authorization value for it."""
+    source = (client.access_token, client.token_type, client.default_token_placement)
+    return source, authorization_value(client)
 
 
 _JSON_FORM_HEADERS = {
@@ -128,9 +123,10 @@ class OAuth2SessionBase(BaseSession):
         self._expires_at: float | None = None
         self._lifetime: float | None = None
         self._fresh_until = math.inf
-        #: The client's access token, token type and placement (checked by identity on
+        #: The client's access token, token type and placement (compared on
         #: each request), and the fast path's Authorization value made from them.
-        self._bearer: _Bearer = _NO_BEARER
+        self._bearer_for: _BearerSource = (_UNSET, _UNSET, _UNSET)
+        self._bearer: str | None = None
         if pkce is not None and pkce not in get_args(PKCEMethod):
             raise ValueError(f"pkce must be one of {get_args(PKCEMethod)} or None")
         self._client: Client = client or WebApplicationClient(client_id)  # type: ignore[arg-type]  # oauthlib accepts None
@@ -449,14 +445,13 @@ class OAuth2SessionBase(BaseSession):
         here is paid on every request (see ``benchmarks/bench_opcodes.py``).
         """
         client = self._client
-        bearer = self._bearer
         if (
-            client.access_token is not bearer[0]
-            or client.token_type is not bearer[1]
-            or client.default_token_placement is not bearer[2]
-        ):
-            bearer = self._bearer = _bearer_of(client)
-        value = bearer[3]
+            client.access_token,
+            client.token_type,
+            client.default_token_placement,
+        ) != self._bearer_for:
+            self._bearer_for, self._bearer = _bearer_of(client)
+        value = self._bearer
         if (
             value is None
             or time.time() >= self._fresh_until
