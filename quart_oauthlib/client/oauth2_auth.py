@@ -108,39 +108,45 @@ def adopted_bearer(token: Mapping[str, Any], margin: float) -> tuple[str, float]
     expiry. None for anything else, which takes the session's full path.
     """
     access = token.get("access_token")
-    if not access or access.__class__ is not str:
+    if access.__class__ is not str or not access:
         return None
     kind = token.get("token_type", "Bearer")
-    if kind.__class__ is not str or kind.lower() != "bearer":
+    if kind != "Bearer" and (kind.__class__ is not str or kind.lower() != "bearer"):
         return None
-    expires_at = token.get("expires_at")
-    lifetime = token.get("expires_in")
-    expiry: Any
-    if (expires_at.__class__ is int or expires_at.__class__ is float) and (
+    expires_at: Any = token.get("expires_at")
+    lifetime: Any = token.get("expires_in")
+    kind_of_expiry = expires_at.__class__
+    if (kind_of_expiry is int or (kind_of_expiry is float and math.isfinite(expires_at))) and (
         lifetime is None or lifetime.__class__ is int
     ):
         # A stored token's usual shape, for which oauthlib's parse_expires gives
-        # expires_at as it is: not called, as this runs on every protected request.
-        expiry = expires_at
-    else:
-        try:
-            expiry = parse_expires(token)[2]  # type: ignore[arg-type]  # any mapping does
-        except (ValueError, TypeError, OverflowError):
-            return None  # the session's setter raises the same: let it
-        if expiry is None:
-            return f"Bearer {access}", math.inf
-        if expiry.__class__ is not int and expiry.__class__ is not float:
-            return None
-    if not math.isfinite(expiry):
-        return None
-    if lifetime is not None:  # margin_for(margin, lifetime_of(token)), spelt out
-        if lifetime.__class__ is int:
-            margin = min(margin, lifetime * MARGIN_SHARE_OF_LIFETIME)
+        # expires_at as it is, and margin_for() spelt out: this runs on every
+        # protected request.
+        if lifetime is not None:
+            share = lifetime * MARGIN_SHARE_OF_LIFETIME
+            if share < margin:
+                margin = share
             if margin < 0.0:
                 margin = 0.0
-        else:
-            margin = margin_for(margin, lifetime_of(token))
-    return f"Bearer {access}", expiry - margin
+        return f"Bearer {access}", expires_at - margin
+    expiry = _parsed_expiry(token)
+    if expiry is None:
+        return None
+    return f"Bearer {access}", expiry - margin_for(margin, lifetime_of(token))
+
+
+def _parsed_expiry(token: Mapping[str, Any]) -> float | None:
+    """The expiry a session's token setter finds in ``token`` (infinity for none), or
+    None where the setter would raise or never let the token be sent."""
+    try:
+        expiry = parse_expires(token)[2]  # type: ignore[arg-type]  # any mapping does
+    except (ValueError, TypeError, OverflowError):
+        return None  # the session's setter raises the same: let it
+    if expiry is None:
+        return math.inf
+    if expiry.__class__ is not int and expiry.__class__ is not float:
+        return None
+    return float(expiry) if math.isfinite(expiry) else None
 
 
 def authorization_value(client: Client) -> str | None:

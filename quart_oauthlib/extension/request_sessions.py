@@ -48,7 +48,7 @@ def _oauth2_template(provider: Provider) -> BoundOAuth2Session | None:
 
 
 def _new_oauth2(
-    provider: Provider, state: OAuthState, http: aiohttp.ClientSession, cache: RequestCache
+    provider: Provider, state: OAuthState, http: aiohttp.ClientSession, token: Token | None
 ) -> BoundOAuth2Session:
     """A bound session for this request: a lazy copy of the provider's template where it has one.
 
@@ -56,33 +56,31 @@ def _new_oauth2(
     again from the config) is most of what a protected request would cost over
     a hand-written one; a lazy copy holds a few references, and the token
     ``@oauth.require`` read, until it is needed as a whole session (see
-    ``BoundOAuth2Session._complete``).
+    ``BoundOAuth2Session._complete``). ``token`` is the one this request read
+    (``NOT_READ`` when it has not read it yet).
     """
     lazy = provider.derived(_lazy_prototype)
-    name = provider.name
-    token = cache.tokens.get(name, _NOT_READ)
     if lazy is None:
         bound = BoundOAuth2Session(provider, state, http)
     else:
         prototype, margin = lazy
-        # Known once discovery has been made (the config, so the prototype, changes then).
-        discover = prototype["_discover"] and provider.needs_discovery
         bearer = None
         # A fresh token is sent without the discovered endpoints: only a refresh needs
         # them, and the whole session discovers first (BoundOAuth2Session._prepare).
-        if token and token is not _NOT_READ and "dpop_jkt" not in token:
+        if token and token is not NOT_READ and "dpop_jkt" not in token:
             bearer = adopted_bearer(token, margin)
         bound = object.__new__(BoundOAuth2Session)
         attributes = bound.__dict__ = prototype.copy()
         attributes["_app_state"] = state
         attributes["_http_session"] = http
-        attributes["_discover"] = discover
+        if prototype["_discover"]:  # the config (so the prototype) changes once discovered
+            attributes["_discover"] = provider.needs_discovery
         if bearer is not None:  # what _adopt() would keep, spelt out on this hot path
             attributes["_loaded"] = True
             attributes["_adopted"] = token
             attributes["_adopted_bearer"] = bearer
             return bound
-    if token is not _NOT_READ:
+    if token is not NOT_READ:
         bound._adopt(token)  # read by @oauth.require: no need to wait for it
     return bound
 
@@ -111,7 +109,7 @@ def _lazy_prototype(provider: Provider) -> tuple[dict[str, Any], float] | None:
 
 
 #: Not read by this request yet.
-_NOT_READ: Any = object()
+NOT_READ: Any = object()
 
 
 def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
@@ -144,7 +142,7 @@ def _bind(state: OAuthState, cache: RequestCache, provider: Provider) -> BoundSe
     if provider.flow.protocol == "oauth1":
         bound = BoundOAuth1Session(provider, state, http)
     else:
-        bound = _new_oauth2(provider, state, http, cache)
+        bound = _new_oauth2(provider, state, http, cache.tokens.get(provider.name, NOT_READ))
     cache.sessions[provider.name] = bound
     return bound
 
@@ -165,7 +163,7 @@ def ready_session(
     http = state.http  # the app's session, open from before_serving to after_serving
     if http is None:
         http = state.http_session()  # the app was not started (a test client): see there
-    bound = cache.sessions[name] = _new_oauth2(provider, state, http, cache)
+    bound = cache.sessions[name] = _new_oauth2(provider, state, http, token)
     bearer = bound._adopted_bearer
     if bearer is not None and time.time() < bearer[1]:
         return True

@@ -21,7 +21,7 @@ from quart_oauthlib import QuartOAuth
 from quart_oauthlib.client._single_flight import SingleFlight
 from quart_oauthlib.client._transport import SessionHolder
 from quart_oauthlib.extension.bound import BoundOAuth2Session
-from quart_oauthlib.extension.request_sessions import _new_oauth2, _oauth2_template
+from quart_oauthlib.extension.request_sessions import NOT_READ, _new_oauth2, _oauth2_template
 from quart_oauthlib.extension.state import get_state, request_cache
 
 #: Values a session may share with another: they never change in place.
@@ -93,7 +93,7 @@ async def test_a_copy_is_the_session_init_would_build(app: Quart) -> None:
         provider = state.provider("corp")
         http = state.http_session()
         built = BoundOAuth2Session(provider, state, http)
-        copied = _new_oauth2(provider, state, http, request_cache())
+        copied = _new_oauth2(provider, state, http, NOT_READ)
     assert provider.derived(_oauth2_template) is not None  # the copy did come from a template
     assert type(copied) is type(built)
     assert "_client" not in vars(copied)  # lazy until something needs the whole session

@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from oauthlib.oauth2.rfc6749.utils import is_secure_transport
 from quart import jsonify
@@ -125,8 +125,19 @@ _tokens = st.fixed_dictionaries(
 )  # fmt: skip
 
 
+_STORED = {"access_token": "a", "token_type": "Bearer", "expires_at": 1_900_000_000}
+
+
 @settings(max_examples=400, deadline=None)
-@given(token=_tokens, margin=st.sampled_from([0.0, 5.0, 30.0, 600.0]))
+@given(token=_tokens, margin=st.sampled_from([-10.0, 0.0, 5.0, 30.0, 600.0]))
+# The shapes stored tokens have, each with a margin below, inside and above a quarter
+# of the lifetime, and a negative one (refresh_margin is the app's to set).
+@example(token={**_STORED, "expires_in": 3600}, margin=-10.0)
+@example(token={**_STORED, "expires_in": 3600}, margin=30.0)
+@example(token={**_STORED, "expires_in": 20}, margin=30.0)
+@example(token={**_STORED, "expires_in": 0}, margin=30.0)
+@example(token={**_STORED, "expires_at": 1_900_000_000.5, "expires_in": 3600}, margin=600.0)
+@example(token=_STORED, margin=30.0)
 def test_the_adopted_bearer_is_what_a_session_would_send(
     token: dict[str, Any], margin: float
 ) -> None:
