@@ -9,8 +9,8 @@ the same call:
 
 * ``/protected``: ``@oauth.require("bench")``, then ``oauth.bench.get(...)``:
   the user's token is read from the store (the signed session cookie by
-  default), a bound ``OAuth2Session`` is made, the request goes out on the
-  app's shared aiohttp session;
+  default), the request's bound session is made (lazily: see the architecture
+  page of the docs), the request goes out on the app's shared aiohttp session;
 * ``/bare-session``: what a hand-written app does, the token taken from the
   session cookie and the Bearer header written by hand, on a module-level
   ``aiohttp.ClientSession`` (the comparison of the target);

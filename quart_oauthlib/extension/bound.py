@@ -1,11 +1,10 @@
 """The request-bound sessions behind ``oauth["name"]`` and ``oauth.name``.
 
-Made per request by :mod:`~quart_oauthlib.extension.request_sessions`.
-
 Inside a request, a provider's session is an :class:`~quart_oauthlib.OAuth2Session`
 (or ``OAuth1Session``) holding the current user's stored token, made once per
-request and sharing the app's one ``aiohttp.ClientSession``. The token is read
-from the store on first use; an expired one is refreshed by the app's
+request (by :mod:`~quart_oauthlib.extension.request_sessions`) and sharing the
+app's one ``aiohttp.ClientSession``. The token is read from the store on first
+use; an expired one is refreshed by the app's
 :class:`~quart_oauthlib.extension.refresh.RefreshCoordinator`, which also
 writes it back to the store.
 """
@@ -66,7 +65,8 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     # A session made for a request from its provider's template starts lazy: it holds
     # only what sending with the token @oauth.require read needs, and the rest is
     # copied from the template the first time anything else is touched (see
-    # _lazy_session). Most protected requests never get that far.
+    # request_sessions._new_oauth2 and _complete). Most protected requests never get
+    # that far.
     #: The template to copy the rest from, while the session is lazy.
     _template: BoundOAuth2Session | None = None
     #: The adopted token's Authorization value and send deadline, while lazy.
