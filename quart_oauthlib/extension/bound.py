@@ -67,8 +67,8 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     # copied from the template the first time anything else is touched (see
     # request_sessions._new_oauth2 and _complete). Most protected requests never get
     # that far.
-    #: The template to copy the rest from, while the session is lazy.
-    _template: BoundOAuth2Session | None = None
+    #: The template to copy the rest from while the session is lazy (or BUILT_ANEW).
+    _template: BoundOAuth2Session | object | None = None
     #: The adopted token's Authorization value and send deadline, while lazy.
     _adopted_bearer: tuple[str, float] | None = None
     #: The app's aiohttp session, which a lazy session sends through.
@@ -85,10 +85,14 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
             self._complete(template)
             return getattr(self, name)
 
-    def _complete(self, template: BoundOAuth2Session) -> None:
+    def _complete(self, template: BoundOAuth2Session | object) -> None:
         """Turn a lazy session into a whole one: the template's state, then its own."""
         own = self.__dict__
-        state = template._copied_state(own["_http_session"])
+        if isinstance(template, BoundOAuth2Session):
+            state = template._copied_state(own["_http_session"])
+        else:  # BUILT_ANEW: nothing to copy (client authentication, a secret factory)
+            whole = BoundOAuth2Session(own["_source"], own["_app_state"], own["_http_session"])
+            state = whole.__dict__
         adopted = own.get("_adopted")
         state.update((key, value) for key, value in own.items() if key not in _LAZY_ONLY_ATTRIBUTES)
         self.__dict__ = state  # nothing lazy left: __getattr__ is not reached again
@@ -240,9 +244,8 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         self._loaded = True
         if not token:
             return
-        template = self._template
-        if template is not None and "dpop_jkt" not in token:
-            bearer = adopted_bearer(token, template.refresh_margin)
+        if self._template is not None and "dpop_jkt" not in token:
+            bearer = adopted_bearer(token, self._refresh_margin)
             if bearer is not None:
                 self._adopted = token
                 self._adopted_bearer = bearer
@@ -509,6 +512,9 @@ async def _no_claims() -> None:
     return None
 
 
+#: The template of a lazy session whose provider has none to copy (client authentication,
+#: a client secret factory): completing it builds a whole session anew.
+BUILT_ANEW: object = object()
 #: What only a lazy session holds: dropped when it is completed.
 _LAZY_ONLY_ATTRIBUTES = frozenset({"_template", "_adopted", "_adopted_bearer"})
 #: Keywords of ``request`` that the lazy fast path leaves to the whole session.

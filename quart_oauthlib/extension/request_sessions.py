@@ -19,7 +19,7 @@ from quart import has_request_context
 
 from ..client.oauth2_auth import adopted_bearer, sends_plain_bearer
 from ..storage.base import Token
-from .bound import BoundOAuth1Session, BoundOAuth2Session, BoundSession
+from .bound import BUILT_ANEW, BoundOAuth1Session, BoundOAuth2Session, BoundSession
 from .provider import Provider
 from .state import OAuthState, RequestCache, get_state, request_cache
 
@@ -50,7 +50,7 @@ def _oauth2_template(provider: Provider) -> BoundOAuth2Session | None:
 def _new_oauth2(
     provider: Provider, state: OAuthState, http: aiohttp.ClientSession, token: Token | None
 ) -> BoundOAuth2Session:
-    """A bound session for this request: a lazy copy of the provider's template where it has one.
+    """A bound session for this request: a lazy one where the provider allows.
 
     Building one from scratch (a new oauthlib client, the settings worked out
     again from the config) is most of what a protected request would cost over
@@ -59,16 +59,15 @@ def _new_oauth2(
     ``BoundOAuth2Session._complete``). ``token`` is the one this request read
     (``NOT_READ`` when it has not read it yet).
     """
-    lazy = provider.derived(_lazy_prototype)
-    if lazy is None:
+    prototype = provider.derived(_lazy_prototype)
+    if prototype is None:
         bound = BoundOAuth2Session(provider, state, http)
     else:
-        prototype, margin = lazy
         bearer = None
         # A fresh token is sent without the discovered endpoints: only a refresh needs
         # them, and the whole session discovers first (BoundOAuth2Session._prepare).
         if token and token is not NOT_READ and "dpop_jkt" not in token:
-            bearer = adopted_bearer(token, margin)
+            bearer = adopted_bearer(token, prototype["_refresh_margin"])
         bound = object.__new__(BoundOAuth2Session)
         attributes = bound.__dict__ = prototype.copy()
         attributes["_app_state"] = state
@@ -85,27 +84,34 @@ def _new_oauth2(
     return bound
 
 
-def _lazy_prototype(provider: Provider) -> tuple[dict[str, Any], float] | None:
-    """The attributes a lazy copy of the provider's template starts from, and the
-    template's refresh margin (made once per config).
+def _lazy_prototype(provider: Provider) -> dict[str, Any] | None:
+    """The attributes a lazy session for the provider starts from (made once per config).
 
     A lazy session holds what the request path reads before it is completed: these,
-    and the request's state, HTTP session and token.
+    and the request's state, HTTP session and token. None for providers whose
+    sessions send otherwise than a plain Bearer header (DPoP, a compliance fix, which
+    may register hooks or change the placement): theirs are built whole. Where the
+    provider has no template to copy (client authentication, a secret factory), a
+    lazy session is completed by building a whole one anew.
     """
-    template = provider.derived(_oauth2_template)
-    if template is None:
+    config = provider.config
+    if config.compliance_fix is not None or config.dpop_key is not None:
         return None
-    prototype = {
-        "_template": template,
-        "provider": template.provider,
+    template = provider.derived(_oauth2_template)
+    model = template if template is not None else BoundOAuth2Session(provider, _NO_STATE, None)
+    if not sends_plain_bearer(model._client) or model.dpop_key is not None:
+        return None
+    return {
+        "_template": template if template is not None else BUILT_ANEW,
+        "provider": model.provider,
         "_source": provider,
         "_loaded": False,
-        "_api_base": template._api_base,
-        "_refresh_on_invalid_token": template._refresh_on_invalid_token,
+        "_api_base": model._api_base,
+        "_refresh_on_invalid_token": model._refresh_on_invalid_token,
+        "_refresh_margin": model.refresh_margin,
         "_guarded": True,
         "_discover": provider.needs_discovery,
     }
-    return prototype, template.refresh_margin
 
 
 #: Not read by this request yet.

@@ -156,8 +156,12 @@ async def test_a_secret_factory_makes_a_secret_for_every_request() -> None:
     async with app.test_app():
         first = await _bound(app, None)
         second = await _bound(app, None)
-    assert first.auto_refresh_kwargs["client_secret"] == "secret-1"
-    assert second.auto_refresh_kwargs["client_secret"] == "secret-2"
+        made_before = len(made)
+        first_secret = first.auto_refresh_kwargs["client_secret"]  # made as it is completed
+        second_secret = second.auto_refresh_kwargs["client_secret"]
+    assert len(made) == made_before + 2
+    assert first_secret == f"secret-{made_before + 1}"
+    assert second_secret == f"secret-{made_before + 2}"
 
 
 async def test_a_new_config_gets_a_new_template(app: Quart) -> None:

@@ -189,9 +189,8 @@ async def test_every_template_attribute_reaches_a_lazy_session_through_completio
 
     app, _ = make_app(tls, {"corp": corp_settings(provider)})
     async with app.app_context():
-        lazy = get_state().provider("corp").derived(_lazy_prototype)
-    assert lazy is not None
-    prototype, _ = lazy
+        prototype = get_state().provider("corp").derived(_lazy_prototype)
+    assert prototype is not None
     template = prototype["_template"]
     shadowed = {
         name
@@ -232,3 +231,45 @@ async def test_an_openid_provider_sends_lazily_discovered_or_not(tls: TLS) -> No
             second = await (await client.get("/call")).get_json()
     assert first == second == {"status": 200}
     assert seen == [True, True]
+
+
+async def test_a_provider_with_client_authentication_sends_lazily_and_completes_anew(
+    tls: TLS, provider: OAuth2Provider
+) -> None:
+    # private_key_jwt: the client authentication object holds state of its own, so there
+    # is no template to copy; the call still goes lazy (the token endpoint is not
+    # involved), and completing the session builds a whole one.
+    from joserfc.jwk import ECKey
+
+    key = ECKey.generate_key("P-256", {"kid": "k1", "alg": "ES256"}, private=True)
+    token = provider.issue_token()
+    store = MemoryTokenStore({("corp", "user:alice"): token})
+    settings = corp_settings(
+        provider, token_endpoint_auth_method="private_key_jwt", client_jwk=key.as_dict(private=True)
+    )
+    app, oauth = make_app(
+        tls, {"corp": settings}, QuartOAuth(store=store, user_id_loader=lambda: "alice")
+    )
+    seen: dict[str, Any] = {}
+
+    @app.route("/call")
+    @oauth.require("corp")
+    async def call() -> Any:
+        session = oauth.corp
+        async with session.get(provider.url("/api/user")) as resp:
+            seen["status"] = resp.status
+        seen["lazy after the call"] = _lazy(session)
+        seen["method"] = session.client_authentication.method  # completes it
+        seen["completed"] = not _lazy(session)
+        seen["access token"] = session.access_token
+        return "ok"
+
+    async with app.test_app() as test_app:
+        assert (await test_app.test_client().get("/call")).status_code == 200
+    assert seen == {
+        "status": 200,
+        "lazy after the call": True,
+        "method": "private_key_jwt",
+        "completed": True,
+        "access token": token["access_token"],
+    }
