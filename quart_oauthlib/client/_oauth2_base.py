@@ -31,6 +31,8 @@ from ._session_base import BaseSession
 from ._single_flight import SingleFlight
 from ._token_endpoint import DEFAULT_TOKEN_TYPES, TokenResponse, check_answer
 from ._transport import (
+    ENVIRON,
+    INSECURE_TRANSPORT_KEY,
     BasicCredentials,
     RequestContext,
     ResponseContext,
@@ -459,7 +461,11 @@ class OAuth2SessionBase(BaseSession):
             or url.__class__ is not str
         ):
             return None
-        if url.startswith("https://") or secure_transport(url):
+        if (
+            url.startswith("https://")
+            or (ENVIRON is not None and ENVIRON.get(INSECURE_TRANSPORT_KEY))  # no call: hot
+            or secure_transport(url)
+        ):
             return value
         return None
 

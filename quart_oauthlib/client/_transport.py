@@ -47,6 +47,11 @@ try:
     _ENVIRON_KEY: Any = os.environ.encodekey(_INSECURE_TRANSPORT_VARIABLE)
 except AttributeError:  # not CPython's os.environ
     _ENVIRON_DATA = None
+#: For hot paths that inline the check: ``ENVIRON.get(INSECURE_TRANSPORT_KEY)`` is
+#: truthy when the variable is set; ENVIRON is None where :func:`secure_transport`
+#: must decide.
+ENVIRON = _ENVIRON_DATA
+INSECURE_TRANSPORT_KEY = _ENVIRON_KEY if _ENVIRON_DATA is not None else None
 
 
 def secure_transport(url: str) -> bool:

@@ -19,7 +19,12 @@ import aiohttp
 from oauthlib.oauth2 import TokenExpiredError
 from yarl import URL
 
-from ..client._transport import ResponseContext, secure_transport
+from ..client._transport import (
+    ENVIRON,
+    INSECURE_TRANSPORT_KEY,
+    ResponseContext,
+    secure_transport,
+)
 from ..client.oauth1_session import OAuth1Session
 from ..client.oauth2_auth import adopted_bearer, token_expired
 from ..client.oauth2_session import OAuth2Session
@@ -177,7 +182,11 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
         bearer = self._adopted_bearer
         if bearer is not None and not args and time.time() < bearer[1]:
             str_url = url if url.__class__ is str else str(url)
-            if str_url.startswith("https://") or secure_transport(str_url):
+            if (
+                str_url.startswith("https://")
+                or (ENVIRON is not None and ENVIRON.get(INSECURE_TRANSPORT_KEY))  # no call: hot
+                or secure_transport(str_url)
+            ):
                 http: aiohttp.ClientSession = self._http_session  # type: ignore[assignment]  # lazy: set
                 if not kwargs:
                     return http.request(method, str_url, headers={"Authorization": bearer[0]})
