@@ -42,16 +42,14 @@ _INSECURE_TRANSPORT_VARIABLE: Final = "OAUTHLIB_INSECURE_TRANSPORT"
 # updates: a lookup there gives oauthlib's answer (a non-empty value) without encoding
 # the name and decoding the value on every request. CPython's layout on every
 # platform; anything else falls back to oauthlib's own check.
-_ENVIRON_DATA: Mapping[Any, Any] | None = getattr(os.environ, "_data", None)
+# Hot paths inline the check: ``ENVIRON.get(INSECURE_TRANSPORT_KEY)`` is truthy when
+# the variable is set; ENVIRON is None where :func:`secure_transport` must decide.
+ENVIRON: Mapping[Any, Any] | None = getattr(os.environ, "_data", None)
+INSECURE_TRANSPORT_KEY: Any = None
 try:
-    _ENVIRON_KEY: Any = os.environ.encodekey(_INSECURE_TRANSPORT_VARIABLE)
+    INSECURE_TRANSPORT_KEY = os.environ.encodekey(_INSECURE_TRANSPORT_VARIABLE)
 except AttributeError:  # not CPython's os.environ
-    _ENVIRON_DATA = None
-#: For hot paths that inline the check: ``ENVIRON.get(INSECURE_TRANSPORT_KEY)`` is
-#: truthy when the variable is set; ENVIRON is None where :func:`secure_transport`
-#: must decide.
-ENVIRON = _ENVIRON_DATA
-INSECURE_TRANSPORT_KEY = _ENVIRON_KEY if _ENVIRON_DATA is not None else None
+    ENVIRON = None
 
 
 def secure_transport(url: str) -> bool:
@@ -63,9 +61,9 @@ def secure_transport(url: str) -> bool:
     """
     if url.startswith("https://"):
         return True
-    if _ENVIRON_DATA is None:
+    if ENVIRON is None:
         return is_secure_transport(url)
-    if _ENVIRON_DATA.get(_ENVIRON_KEY):
+    if ENVIRON.get(INSECURE_TRANSPORT_KEY):
         return True
     return url.lower().startswith("https://")
 

@@ -155,12 +155,7 @@ def authorization_value(client: Client) -> str | None:
     Bearer tokens in the header are by far the most common shape; building the
     header directly skips oauthlib's generic path on every request.
     """
-    if (
-        type(client).add_token is _base_add_token
-        and client.default_token_placement == AUTH_HEADER
-        and str(client.token_type).lower() == "bearer"
-        and client.access_token
-    ):
+    if client.access_token and sends_plain_bearer(client):
         return f"Bearer {client.access_token}"
     return None
 

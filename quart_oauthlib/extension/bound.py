@@ -26,7 +26,7 @@ from ..client._transport import (
     secure_transport,
 )
 from ..client.oauth1_session import OAuth1Session
-from ..client.oauth2_auth import adopted_bearer, token_expired
+from ..client.oauth2_auth import token_expired
 from ..client.oauth2_session import OAuth2Session
 from ..errors import ConfigurationError, TokenNotFoundError, TokenRefreshError
 from ..profile import Profile
@@ -245,21 +245,13 @@ class BoundOAuth2Session(TokenGuard, AuthlibMethods, OAuth2Session):
     def _adopt(self, token: Token | None) -> None:
         """Take the token this request already read from the store (see bound_session).
 
-        A lazy session keeps it as it is, with what it would send, when that is a
-        plain Bearer token; the session is completed with it on first need.
+        A lazy session that can send it as it is was given it at its making
+        (``request_sessions._new_oauth2``); this sets it on a whole session.
         """
-        if self._loaded:
-            return
-        self._loaded = True
-        if not token:
-            return
-        if self._template is not None and "dpop_jkt" not in token:
-            bearer = adopted_bearer(token, self._refresh_margin)
-            if bearer is not None:
-                self._adopted = token
-                self._adopted_bearer = bearer
-                return
-        self.token = token
+        if not self._loaded:
+            self._loaded = True
+            if token:
+                self.token = token
 
     async def id_token_claims(self) -> dict[str, Any] | None:
         """The verified ID token claims kept from the user's login (OpenID providers).

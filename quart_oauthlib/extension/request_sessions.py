@@ -74,7 +74,7 @@ def _new_oauth2(
         attributes["_http_session"] = http
         if prototype["_discover"]:  # the config (so the prototype) changes once discovered
             attributes["_discover"] = provider.needs_discovery
-        if bearer is not None:  # what _adopt() would keep, spelt out on this hot path
+        if bearer is not None:  # sent as it is until the session is completed
             attributes["_loaded"] = True
             attributes["_adopted"] = token
             attributes["_adopted_bearer"] = bearer
@@ -138,18 +138,20 @@ def bound_session(name: str, state: OAuthState | None = None) -> BoundSession:
         return bound
     if state is None:
         state = get_state()
-    return _bind(state, cache, state.provider(name))
-
-
-def _bind(state: OAuthState, cache: RequestCache, provider: Provider) -> BoundSession:
-    """Make and keep the request's session for ``provider``."""
-    http = state.http_session()
-    bound: BoundSession
+    provider = state.provider(name)
     if provider.flow.protocol == "oauth1":
-        bound = BoundOAuth1Session(provider, state, http)
-    else:
-        bound = _new_oauth2(provider, state, http, cache.tokens.get(provider.name, NOT_READ))
-    cache.sessions[provider.name] = bound
+        bound = cache.sessions[name] = BoundOAuth1Session(provider, state, state.http_session())
+        return bound
+    return _bind_oauth2(state, cache, provider, cache.tokens.get(name, NOT_READ))
+
+
+def _bind_oauth2(
+    state: OAuthState, cache: RequestCache, provider: Provider, token: Token | None
+) -> BoundOAuth2Session:
+    """Make and keep the request's OAuth 2 session for ``provider``, with ``token``."""
+    bound = cache.sessions[provider.name] = _new_oauth2(
+        provider, state, state.http_session(), token
+    )
     return bound
 
 
@@ -163,14 +165,9 @@ def ready_session(
     Bearer token, which the lazy session takes as it is, needs no further
     check. OAuth 1 sessions, which cost more to make, are left to the first use.
     """
-    name = provider.name
-    if name in cache.sessions or provider.flow.protocol == "oauth1":
+    if provider.name in cache.sessions or provider.flow.protocol == "oauth1":
         return provider.usable(token)
-    http = state.http  # the app's session, open from before_serving to after_serving
-    if http is None:
-        http = state.http_session()  # the app was not started (a test client): see there
-    bound = cache.sessions[name] = _new_oauth2(provider, state, http, token)
-    bearer = bound._adopted_bearer
+    bearer = _bind_oauth2(state, cache, provider, token)._adopted_bearer
     if bearer is not None and time.time() < bearer[1]:
         return True
     return provider.usable(token)
